@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Hand-written SIMD is only fast when the compiler may use the CPU's real vector width
+// (AVX2/FMA, AVX-512, NEON). `-target-cpu native` asks for exactly the machine we build on.
+let nativeCPU: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "native"])]
+
+let package = Package(
+    name: "Loupe",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "Loupe", targets: ["Loupe"]),
+        .executable(name: "loupe", targets: ["loupe"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - File format
+        .target(name: "GGUF"),
+
+        // MARK: - Arithmetic
+        /// Loads OpenBLAS at run time (dlopen), so the package builds and runs where it is absent.
+        .target(name: "COpenBLAS", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
+        .target(name: "Kernels", dependencies: ["GGUF", "COpenBLAS"], swiftSettings: nativeCPU),
+
+        // MARK: - Text
+        .target(name: "Tokenizers", dependencies: ["GGUF"]),
+
+        // MARK: - Model
+        .target(name: "Transformer", dependencies: ["GGUF", "Kernels"], swiftSettings: nativeCPU),
+        .target(name: "Decoding", dependencies: ["Transformer", "Tokenizers", "Kernels"]),
+        .target(name: "Inspect", dependencies: ["Transformer", "Decoding", "Tokenizers", "Kernels", "GGUF"]),
+
+        // MARK: - Umbrella and command line
+        .target(name: "Loupe", dependencies: ["GGUF", "Kernels", "Tokenizers", "Transformer", "Decoding", "Inspect"]),
+        .executableTarget(name: "loupe", dependencies: [
+            "Loupe",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "loupe-benchmarks", dependencies: ["Loupe"], path: "Benchmarks",
+                          swiftSettings: nativeCPU),
+
+        // MARK: - Tests (one target per module)
+        .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "GGUF"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "GGUF"]),
+        .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Kernels", "GGUF"]),
+        .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Transformer", "Tokenizers"]),
+        .testTarget(name: "InspectTests", dependencies: ["Inspect"]),
+        .testTarget(name: "LoupeCLITests", dependencies: ["Loupe"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+#include "COpenBLAS.h"

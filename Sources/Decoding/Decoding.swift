@@ -1,0 +1,1 @@
+// Module Decoding: under construction in its own worktree.

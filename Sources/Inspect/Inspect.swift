@@ -1,0 +1,1 @@
+// Module Inspect: under construction in its own worktree.

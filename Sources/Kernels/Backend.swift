@@ -1,0 +1,118 @@
+import GGUF
+
+/// A weight matrix as GGUF stores it: `rows` rows of `columns` values, each row a run of
+/// `columns / type.blockSize` blocks of `type`. The bytes stay where they are (usually in the
+/// memory-mapped model file); kernels read them block by block and never expand the whole
+/// matrix to floats.
+public struct WeightMatrix: @unchecked Sendable {
+    /// Tensor name in the file (`blk.0.attn_q.weight`), for messages and inspection.
+    public let name: String
+    public let type: GGMLType
+    public let rows: Int
+    public let columns: Int
+    /// First byte of row 0. Must stay valid as long as the matrix is used.
+    public let data: UnsafeRawPointer
+
+    public init(name: String, type: GGMLType, rows: Int, columns: Int, data: UnsafeRawPointer) {
+        precondition(columns % type.blockSize == 0, "\(name): \(columns) columns is not whole \(type) blocks")
+        self.name = name
+        self.type = type
+        self.rows = rows
+        self.columns = columns
+        self.data = data
+    }
+
+    /// The tensor `info` of `file`, seen as a matrix of `info.rows × info.columns` (a 1-D tensor
+    /// is one row). The file must outlive the matrix.
+    public init(file: GGUFFile, tensor info: GGUFTensorInfo) {
+        let bytes = file.data(of: info)
+        self.init(name: info.name, type: info.type, rows: info.rows, columns: info.columns,
+                  data: bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 16)!)
+    }
+
+    /// Bytes in one row.
+    public var rowBytes: Int { columns / type.blockSize * type.bytesPerBlock }
+
+    /// First byte of row `r`.
+    public func row(_ r: Int) -> UnsafeRawPointer { data + r * rowBytes }
+}
+
+/// How RoPE pairs the dimensions of a head it rotates.
+public enum RoPEStyle: Sendable {
+    /// Adjacent pairs (x[2i], x[2i+1]): Llama as GGUF stores it (ggml's mode 0).
+    case normal
+    /// Halves (x[i], x[i + d/2]): GPT-NeoX, Gemma, Qwen (ggml's mode 2).
+    case neox
+}
+
+/// Rotary position embedding parameters.
+public struct RoPEConfig: Sendable, Equatable {
+    /// Number of leading dimensions of each head that are rotated (`rope.dimension_count`).
+    public var dimensions: Int
+    /// θ base: pair i turns by position · base^(-2i/dimensions).
+    public var freqBase: Float
+    /// Linear position scaling (1 / `rope.scaling.factor`): position is multiplied by it.
+    public var freqScale: Float
+    public var style: RoPEStyle
+
+    public init(dimensions: Int, freqBase: Float = 10_000, freqScale: Float = 1, style: RoPEStyle = .normal) {
+        self.dimensions = dimensions
+        self.freqBase = freqBase
+        self.freqScale = freqScale
+        self.style = style
+    }
+}
+
+/// The operations a transformer needs, implemented once per backend.
+///
+/// `NaiveBackend` is the specification: plain loops a student can read. `SIMDBackend` and
+/// `BLASBackend` must give the same results (tests check them against `NaiveBackend`) faster.
+/// Shapes are given in comments as `[rows, columns]`, row-major, innermost last.
+public protocol Backend: Sendable {
+    /// `naive`, `simd` or `blas`.
+    var name: String { get }
+
+    /// Matrix-vector product y = W·x.
+    /// W: [rows, columns]  x: [columns]  -> y: [rows]
+    func matVec(_ w: WeightMatrix, _ x: UnsafeBufferPointer<Float>, into y: UnsafeMutableBufferPointer<Float>)
+
+    /// Matrix-matrix product of a batch of activations with a weight: Y = X·Wᵀ.
+    /// W: [rows, columns]  X: [count, columns]  -> Y: [count, rows]
+    func matMul(_ w: WeightMatrix, _ x: UnsafeBufferPointer<Float>, count: Int, into y: UnsafeMutableBufferPointer<Float>)
+
+    /// Row `row` of W as floats (the embedding of one token).
+    /// W: [rows, columns]  -> out: [columns]
+    func embedding(_ w: WeightMatrix, row: Int, into out: UnsafeMutableBufferPointer<Float>)
+
+    /// RMSNorm: out = x / sqrt(mean(x²) + ε) ⊙ weight.
+    /// x, weight, out: [n]   (out may be x)
+    func rmsNorm(_ x: UnsafeBufferPointer<Float>, weight: UnsafeBufferPointer<Float>, epsilon: Float,
+                 into out: UnsafeMutableBufferPointer<Float>)
+
+    /// Rotates every head of `x` in place for the token at `position`.
+    /// x: [heads, headDim]
+    func rope(_ x: UnsafeMutableBufferPointer<Float>, heads: Int, headDim: Int, position: Int, config: RoPEConfig)
+
+    /// Softmax in place over x[0..<validCount]; x[validCount...] are masked (set to 0), which is
+    /// how the causal mask reaches the attention pattern.
+    /// x: [n]
+    func softmax(_ x: UnsafeMutableBufferPointer<Float>, validCount: Int)
+
+    /// Dot product a·b (one attention score).   a, b: [n]
+    func dot(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>) -> Float
+
+    /// y ← y + α·x (one term of the attention-weighted sum of values).   x, y: [n]
+    func axpy(_ alpha: Float, _ x: UnsafeBufferPointer<Float>, _ y: UnsafeMutableBufferPointer<Float>)
+
+    /// SiLU in place: x ← x · σ(x).   x: [n]
+    func silu(_ x: UnsafeMutableBufferPointer<Float>)
+
+    /// GELU in place (tanh approximation, as ggml's `ggml_gelu`).   x: [n]
+    func gelu(_ x: UnsafeMutableBufferPointer<Float>)
+
+    /// out = a + b.   a, b, out: [n]   (out may alias a or b)
+    func add(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>, into out: UnsafeMutableBufferPointer<Float>)
+
+    /// out = a ⊙ b.   a, b, out: [n]   (out may alias a or b)
+    func mul(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>, into out: UnsafeMutableBufferPointer<Float>)
+}

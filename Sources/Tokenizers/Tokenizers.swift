@@ -1,0 +1,1 @@
+// Module Tokenizers: under construction in its own worktree.

@@ -1,0 +1,1 @@
+// Module Transformer: under construction in its own worktree.
