@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+@testable import Tokenizers
+
+/// Token for token against llama.cpp, on the data in ../shared/conformance/tokenizer.
+@Suite(.enabled(if: SharedData.exists(SharedData.tokenizerDirectory.path), "../shared/conformance/tokenizer is absent"))
+struct ConformanceTests {
+    @Test(arguments: SharedData.vocabNames)
+    func llamaCppVocabularyCases(name: String) throws {
+        let tokenizer = try Tokenizer(path: SharedData.tokenizerFile("ggml-vocab-\(name).gguf"))
+        let cases = try SharedData.vocabCases(name)
+        #expect(cases.count > 30)
+        var passed = 0
+        for (text, expected) in cases {
+            let ids = tokenizer.encode(text, addBOS: false)
+            #expect(ids == expected, "\(name): \(text.debugDescription)")
+            if ids == expected { passed += 1 }
+        }
+        print("ggml-vocab-\(name): \(passed)/\(cases.count) cases match llama.cpp")
+    }
+
+    @Test(arguments: ["smollm2", "gemma3", "llama-spm", "llama-bpe"])
+    func referenceStrings(name: String) throws {
+        let ref = try SharedData.refFile(name)
+        guard let path = SharedData.refVocabulary(ref) else {
+            print("\(name): vocabulary \(ref.vocab) is absent, skipped")
+            return
+        }
+        let tokenizer = try Tokenizer(path: path)
+        var passed = 0
+        for c in ref.cases {
+            let ids = tokenizer.encode(c.text)
+            let special = tokenizer.encode(c.text, parseSpecial: true)
+            let text = tokenizer.decode(c.ids)
+            #expect(ids == c.ids, "\(name) ids: \(c.text.debugDescription)")
+            #expect(special == c.ids_special, "\(name) ids_special: \(c.text.debugDescription)")
+            #expect(text == c.roundtrip, "\(name) roundtrip: \(c.text.debugDescription)")
+            if ids == c.ids && special == c.ids_special && text == c.roundtrip { passed += 1 }
+        }
+        print("\(name).ref.json: \(passed)/\(ref.cases.count) strings match in ids, ids_special and roundtrip")
+    }
+}
