@@ -65,12 +65,16 @@ public enum ChatTemplate: Sendable, Equatable, CustomStringConvertible {
             guard !has("<|im_sep|>"), !has("<end_of_utterance>") else { return nil }
             self = .chatML
         } else if template.hasPrefix("mistral") || has("[INST]") {
-            // Mistral's variants share `[INST]` but lay out system prompts differently.
+            // Mistral's official v1/v3/v7 templates share `[INST]` but lay out system prompts differently.
             let mistral = has("[SYSTEM_PROMPT]") || has("' [INST] ' + system_message") || has("[AVAILABLE_TOOLS]")
-                || has("[TOOL_CALLS]") || has("[/TOOL_RESULTS]")
             guard !mistral else { return nil }
-            self = .llama2(systemBlock: has("<<SYS>>"), bosInHistory: has("bos_token + '[INST]"),
-                           strip: has("content.strip()"))
+            if has("content.strip()") {
+                self = .llama2(systemBlock: true, bosInHistory: false, strip: true)
+            } else if has("bos_token + '[INST]") {
+                self = .llama2(systemBlock: true, bosInHistory: true, strip: false)
+            } else {
+                self = .llama2(systemBlock: has("<<SYS>>"), bosInHistory: false, strip: false)
+            }
         } else if has("<|assistant|>") && has("<|end|>") {
             self = .phi3
         } else if has("[gMASK]<sop>") || (has("<|assistant|>") && has("<|user|>"))
@@ -78,6 +82,9 @@ public enum ChatTemplate: Sendable, Equatable, CustomStringConvertible {
             return nil   // ChatGLM, GLM-Edge, Falcon 3, Zephyr, Monarch
         } else if has("<start_of_turn>") {
             self = .gemma
+        } else if has("'\\n\\nAssistant: ' + eos_token") || has("GPT4 Correct ") || (has("USER: ") && has("ASSISTANT: "))
+                    || (has("### Instruction:") && has("<|EOT|>")) || has("<|START_OF_TURN_TOKEN|>") {
+            return nil   // Orion, OpenChat, Vicuna, DeepSeek Coder, Command R
         } else if has("<|start_header_id|>") && has("<|end_header_id|>") {
             self = .llama3
         } else {
