@@ -80,11 +80,13 @@ private struct TensorBinder {
 
     /// A weight matrix `[rows, columns]` (GGUF shape `[columns, rows]`) of a computable type.
     func matrix(_ name: String, rows: Int, columns: Int) throws(ModelError) -> WeightMatrix {
-        let info = try find(name, shape: [columns, rows])
+        guard let info = file.tensor(named: name) else {
+            throw ModelError(file: file.path, kind: .missingTensor(name))
+        }
         guard info.type.isComputable else {
             throw ModelError(file: file.path, kind: .uncomputableType(tensor: name, type: info.type, offset: info.fileOffset))
         }
-        return WeightMatrix(file: file, tensor: info)
+        return WeightMatrix(file: file, tensor: try find(name, shape: [columns, rows]))
     }
 
     /// A 1-D F32 tensor of `count` values (the norm weights; llama.cpp keeps them F32 in every
