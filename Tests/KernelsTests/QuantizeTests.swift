@@ -42,7 +42,7 @@ import GGUF
         let rms = (x.reduce(0.0) { $0 + Double($1 * $1) } / Double(count)).squareRoot()
         let errorRMS = (zip(x, y).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) } / Double(count)).squareRoot()
         // Relative RMS error bounds, loose versions of what ggml's own quantizers reach on
-        // Gaussian data (see Sources/Kernels/README.md, "Quantization error").
+        // Gaussian data (see docs/kernels.md, "Quantization error").
         let bound: Double = switch type {
         case .f32: 0
         case .f16: 1e-3

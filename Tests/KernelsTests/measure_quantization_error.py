@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Measures ggml's own quantize -> dequantize error, for the table in Sources/Kernels/README.md.
+"""Measures ggml's own quantize -> dequantize error, for the table in docs/kernels.md.
 
 Run from the package root:  python3 Tests/KernelsTests/measure_quantization_error.py
 Needs numpy, gguf-py and llama.cpp's libggml-base.so ($GGML_LIB, default
