@@ -12,6 +12,7 @@ struct LoupeCommand: ParsableCommand {
             """,
         subcommands: [
             InfoCommand.self,
+            QuantizeCommand.self,
         ]
     )
 }
