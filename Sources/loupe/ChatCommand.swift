@@ -15,6 +15,7 @@ struct ChatCommand: ParsableCommand {
         abstract: "Chat with the model. /reset starts over, /quit (or Ctrl-D) leaves; Ctrl-C ends the current reply.")
 
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var backendOptions: BackendOptions
     @Option(help: "System prompt.")
     var system: String?
     @Option(help: "Chat template to use instead of the model's: chatml, llama2, llama2-sys, llama3, gemma, phi3.")
@@ -28,7 +29,7 @@ struct ChatCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let parameters = try sampling.parameters()
-            let (model, tokenizer) = try modelOptions.load()
+            let (model, tokenizer) = try backendOptions.load(modelOptions)
             let chatTemplate = try chosenTemplate(model.file)
             let session = try InferenceSession(model: model, contextLength: c)
             let generator = Generator(session: session, tokenizer: tokenizer, sampler: parameters.makeChain())
@@ -37,10 +38,10 @@ struct ChatCommand: ParsableCommand {
                        + "/reset starts over, /quit leaves, Ctrl-C ends a reply.")
             Interrupt.install()
             while true {
-                printNow("> ")
+                printFlushed("> ")
                 Interrupt.clear()
                 guard let line = readLine() else {
-                    printNow("\n")
+                    printFlushed("\n")
                     return
                 }
                 let input = line.trimmingCharacters(in: .whitespaces)
@@ -52,8 +53,8 @@ struct ChatCommand: ParsableCommand {
                     continue
                 }
                 do {
-                    let result = try conversation.respond(to: line, maxTokens: n, shouldStop: Interrupt.isSet) { printNow($0) }
-                    printNow("\n")
+                    let result = try conversation.respond(to: line, maxTokens: n, shouldStop: Interrupt.isSet) { printFlushed($0) }
+                    printFlushed("\n")
                     if result.stopReason == .interrupted { printError("(reply interrupted)") }
                     if result.stopReason == .contextFull {
                         printError("(context full at \(session.contextLength) tokens: /reset to start over, or raise -c)")

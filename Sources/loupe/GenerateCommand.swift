@@ -9,6 +9,7 @@ struct GenerateCommand: ParsableCommand {
         abstract: "Continue a prompt, printing the text as it is generated.")
 
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var backendOptions: BackendOptions
     @Option(name: .short, help: "The prompt.")
     var prompt: String?
     @Option(name: .short, help: "Read the prompt from a file.")
@@ -28,7 +29,7 @@ struct GenerateCommand: ParsableCommand {
             let text = try promptText()
             guard n >= -1 else { throw CLIError("-n must be -1 (no limit), 0 or more; got \(n)") }
             let parameters = try sampling.parameters()
-            let (model, tokenizer) = try modelOptions.load()
+            let (model, tokenizer) = try backendOptions.load(modelOptions)
             let session = try InferenceSession(model: model, contextLength: c)
             let promptIDs = try tokenizer.promptTokens(text, parseSpecial: true)
             guard promptIDs.count <= session.contextLength else {
@@ -36,14 +37,14 @@ struct GenerateCommand: ParsableCommand {
             }
             let generator = Generator(session: session, tokenizer: tokenizer, sampler: parameters.makeChain())
             generator.showSpecialTokens = special
-            if !json { printNow(text) }
+            if !json { printFlushed(text) }
             let result = try generator.generate(prompt: promptIDs, maxTokens: n, onText: { piece in
-                if !json { printNow(piece) }
+                if !json { printFlushed(piece) }
             })
             if json {
                 try printJSON(promptIDs: promptIDs, result: result)
             } else {
-                printNow("\n")
+                printFlushed("\n")
             }
             if result.stopReason == .contextFull {
                 printError("loupe: context full after \(session.position + 1) tokens (-c \(session.contextLength)); generation stopped")
@@ -75,7 +76,6 @@ struct GenerateCommand: ParsableCommand {
                 "gen_tokens_per_s": result.generationTokensPerSecond,
             ],
         ]
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        printNow(String(decoding: data, as: UTF8.self) + "\n")
+        printFlushed(try jsonLine(object) + "\n")
     }
 }

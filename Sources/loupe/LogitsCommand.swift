@@ -9,6 +9,7 @@ struct LogitsCommand: ParsableCommand {
         abstract: "Write the logits of every prompt position to a .npy file [n_tokens, n_vocab] (float32).")
 
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var backendOptions: BackendOptions
     @Option(name: .short, help: "The prompt.")
     var prompt: String?
     @Option(help: "Token ids instead of a prompt, comma-separated (used as given).")
@@ -20,7 +21,7 @@ struct LogitsCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let (model, tokenizer) = try modelOptions.load()
+            let (model, tokenizer) = try backendOptions.load(modelOptions)
             let tokens = try promptIDs(tokenizer)
             let length = max(tokens.count, 1)
             guard length <= model.configuration.contextLength else {

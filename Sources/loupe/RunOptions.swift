@@ -2,31 +2,19 @@ import ArgumentParser
 import Foundation
 import Loupe
 
-/// The options every command that runs a model shares: which file, which backend, how many
-/// threads, how long a context.
-struct ModelOptions: ParsableArguments {
-    @Option(name: .shortAndLong, help: "GGUF model file (default: $LOUPE_MODEL or Weights/SmolLM2-135M-Instruct.Q4_1.gguf).")
-    var model: String?
-
+/// How a command that runs the model computes: which kernels, how many threads.
+struct BackendOptions: ParsableArguments {
     @Option(help: "Kernels: auto, naive, simd or blas.")
     var backend: String = "auto"
 
     @Option(name: .short, help: "Threads for matrix products (default: all cores).")
     var threads: Int?
 
-    /// The model file to open.
-    var modelPath: String {
-        model ?? ProcessInfo.processInfo.environment["LOUPE_MODEL"] ?? "Weights/SmolLM2-135M-Instruct.Q4_1.gguf"
-    }
-
-    /// Opens the file, builds the backend and binds the weights; the tokenizer comes from the same file.
-    func load() throws -> (Model, Tokenizer) {
-        let path = modelPath
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw CLIError("model file '\(path)' not found; pass -m FILE or set LOUPE_MODEL")
-        }
+    /// Opens the model file of `modelOptions`, builds the backend and binds the weights; the
+    /// tokenizer comes from the same file.
+    func load(_ modelOptions: ModelOptions) throws -> (Model, Tokenizer) {
         let kind = try BackendKind(name: backend)
-        let file = try GGUFFile(path: path)
+        let file = try modelOptions.open()
         let backend = try kind.makeBackend(threads: threads ?? ThreadPool.coreCount)
         let tokenizer = try Tokenizer(file: file)
         let model = try Model(file: file, backend: backend)
@@ -57,31 +45,7 @@ struct SamplingOptions: ParsableArguments {
     }
 }
 
-/// A usage error with its message, printed as `loupe: error: …`.
-struct CLIError: Error, CustomStringConvertible {
-    let description: String
-    init(_ message: String) { description = message }
-}
-
-/// Writes to standard error.
+/// Writes a line to standard error (timings, notices).
 func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
-}
-
-/// Writes to standard output now (no line buffering), for streamed text.
-func printNow(_ text: String) {
-    guard !text.isEmpty else { return }
-    FileHandle.standardOutput.write(Data(text.utf8))
-}
-
-/// Runs `body`, turning any error into its message on stderr and exit status 1.
-func reportingErrors(_ body: () throws -> Void) throws {
-    do {
-        try body()
-    } catch let exit as ExitCode {
-        throw exit
-    } catch {
-        printError("loupe: error: \(error)")
-        throw ExitCode(1)
-    }
 }
