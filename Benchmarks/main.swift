@@ -1,1 +1,8 @@
-print("benchmarks: under construction")
+import Foundation
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+switch arguments.first {
+case "gguf": try ggufBenchmark(Array(arguments.dropFirst()))
+default:
+    print("usage: loupe-benchmarks gguf [MODEL]")
+}
