@@ -54,6 +54,10 @@ struct FuzzTests {
                 if String(validating: bytes, as: UTF8.self) != nil, bytes.allSatisfy(t.hasByteToken) {
                     checked += 1
                     #expect(Self.roundTrip(t, bytes) == bytes, "\(name): round trip of \(bytes)")
+                    // Token by token, the streaming decoder prints the same text.
+                    var stream = StreamingDecoder(tokenizer: t)
+                    let printed = ids.map { stream.append($0) }.joined() + stream.flush()
+                    #expect(printed == t.decode(ids), "\(name): streaming \(bytes)")
                 }
             }
             #expect(checked >= 50, "\(name): too few valid texts to check")
