@@ -11,6 +11,8 @@ struct LoupeCommand: ParsableCommand {
             Weights/SmolLM2-135M-Instruct.Q4_1.gguf (fetch it with Weights/setup.sh).
             """,
         subcommands: [
+            InfoCommand.self,
+            QuantizeCommand.self,
             TokenizeCommand.self,
             DetokenizeCommand.self,
         ]

@@ -1,0 +1,116 @@
+import GGUF
+
+/// Matrix products by the system's BLAS (OpenBLAS, or Accelerate on Apple platforms): the
+/// "use the library everyone uses" variant. BLAS only knows float matrices, so quantized
+/// weights are decoded a tile of rows at a time (`tileRows` rows, a few hundred KB) into a
+/// scratch that is reused, then multiplied with `sgemm`/`sgemv`; F32 weights go to BLAS as
+/// they are. The whole matrix is never expanded.
+///
+/// Threads: tiles are spread over Loupe's `ThreadPool`, and the library itself is told to use
+/// one thread, so its threads and Loupe's do not fight over the cores.
+/// The element-wise operations are the SIMD backend's: BLAS has no RMSNorm or softmax.
+public struct BLASBackend: Backend {
+    public var name: String { "blas" }
+    /// The threads that run tiles.
+    public let pool: ThreadPool
+    private let vectors: SIMDBackend
+
+    /// Rows decoded and multiplied at once: 128 rows × 1536 columns = 768 KB of floats at most
+    /// for SmolLM2, about one core's L2, and enough rows for BLAS to reach full speed.
+    static let tileRows = 128
+
+    /// The BLAS library in use (`libopenblas.so.0`, `Accelerate`).
+    public static var libraryName: String? { CBLAS.isAvailable ? CBLAS.libraryName : nil }
+
+    /// A BLAS backend on `pool`'s threads. Throws `BackendError.blasUnavailable` when no
+    /// CBLAS library can be loaded.
+    public init(pool: ThreadPool) throws {
+        guard CBLAS.isAvailable else { throw BackendError.blasUnavailable(reason: CBLAS.loadError) }
+        CBLAS.setThreads(1)
+        self.pool = pool
+        self.vectors = SIMDBackend(pool: pool)
+    }
+
+    /// A BLAS backend with its own pool of `threads` threads (default: all cores).
+    public init(threads: Int = ThreadPool.coreCount) throws {
+        try self.init(pool: ThreadPool(threads: threads))
+    }
+
+    public func matVec(_ w: WeightMatrix, _ x: UnsafeBufferPointer<Float>, into y: UnsafeMutableBufferPointer<Float>) {
+        product(w, x, count: 1, into: y)
+    }
+
+    public func matMul(_ w: WeightMatrix, _ x: UnsafeBufferPointer<Float>, count: Int,
+                       into y: UnsafeMutableBufferPointer<Float>) {
+        product(w, x, count: count, into: y)
+    }
+
+    /// Y[:, tile] = X · tileᵀ for each tile of `tileRows` weight rows.
+    /// w: [rows, columns]  x: [count, columns]  -> y: [count, rows]
+    private func product(_ w: WeightMatrix, _ x: UnsafeBufferPointer<Float>, count: Int,
+                         into y: UnsafeMutableBufferPointer<Float>) {
+        checkShapes(w, x.count, y.count, count: count)
+        let xs = x.baseAddress!, ys = y.baseAddress!, k = w.columns
+        let tiles = (w.rows + Self.tileRows - 1) / Self.tileRows
+        let minimumTiles = max(1, SIMDBackend.minimumRows(columns: k) / Self.tileRows)
+        pool.parallelRanges(tiles, minimumChunk: minimumTiles) { chunk in
+            // F32 rows are already floats: no scratch, BLAS reads the weights in place.
+            let scratchCount = w.type == .f32 ? 0 : Self.tileRows * k
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: max(1, scratchCount)) { scratch in
+                for t in chunk {
+                    let j0 = t * Self.tileRows, n = min(Self.tileRows, w.rows - j0)
+                    let tile: UnsafePointer<Float>
+                    if w.type == .f32 {
+                        tile = w.row(j0).assumingMemoryBound(to: Float.self)
+                    } else {
+                        decodeRows(w, j0..<j0 + n, into: scratch.baseAddress!)
+                        tile = UnsafePointer(scratch.baseAddress!)
+                    }
+                    if count == 1 {
+                        CBLAS.gemv(m: n, n: k, tile, lda: k, xs, ys + j0)
+                    } else {
+                        CBLAS.gemmABt(m: count, n: n, k: k, xs, lda: k, tile, ldb: k, ys + j0, ldc: w.rows)
+                    }
+                }
+            }
+        }
+    }
+
+    public func embedding(_ w: WeightMatrix, row: Int, into out: UnsafeMutableBufferPointer<Float>) {
+        vectors.embedding(w, row: row, into: out)
+    }
+
+    public func rmsNorm(_ x: UnsafeBufferPointer<Float>, weight: UnsafeBufferPointer<Float>, epsilon: Float,
+                        into out: UnsafeMutableBufferPointer<Float>) {
+        vectors.rmsNorm(x, weight: weight, epsilon: epsilon, into: out)
+    }
+
+    public func rope(_ x: UnsafeMutableBufferPointer<Float>, heads: Int, headDim: Int, position: Int,
+                     config: RoPEConfig) {
+        vectors.rope(x, heads: heads, headDim: headDim, position: position, config: config)
+    }
+
+    public func softmax(_ x: UnsafeMutableBufferPointer<Float>, validCount: Int) {
+        vectors.softmax(x, validCount: validCount)
+    }
+
+    public func dot(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>) -> Float { vectors.dot(a, b) }
+
+    public func axpy(_ alpha: Float, _ x: UnsafeBufferPointer<Float>, _ y: UnsafeMutableBufferPointer<Float>) {
+        vectors.axpy(alpha, x, y)
+    }
+
+    public func silu(_ x: UnsafeMutableBufferPointer<Float>) { vectors.silu(x) }
+
+    public func gelu(_ x: UnsafeMutableBufferPointer<Float>) { vectors.gelu(x) }
+
+    public func add(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>,
+                    into out: UnsafeMutableBufferPointer<Float>) {
+        vectors.add(a, b, into: out)
+    }
+
+    public func mul(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>,
+                    into out: UnsafeMutableBufferPointer<Float>) {
+        vectors.mul(a, b, into: out)
+    }
+}

@@ -1,0 +1,58 @@
+import GGUF
+
+/// Why a backend could not be made.
+public enum BackendError: Error, CustomStringConvertible, Equatable {
+    /// `blas` was asked for, but no CBLAS library could be loaded.
+    case blasUnavailable(reason: String)
+    /// The name is none of `naive`, `simd`, `blas`, `auto`.
+    case unknownBackend(String)
+    /// A thread count below 1.
+    case invalidThreadCount(Int)
+
+    public var description: String {
+        switch self {
+        case .blasUnavailable(let reason):
+            return "backend 'blas' is unavailable: no OpenBLAS library could be loaded (\(reason)). "
+                + "Install OpenBLAS (Debian/Ubuntu: apt install libopenblas0) or use --backend simd."
+        case .unknownBackend(let name):
+            return "unknown backend '\(name)'; choose one of "
+                + BackendKind.allCases.map(\.rawValue).joined(separator: ", ")
+        case .invalidThreadCount(let n):
+            return "thread count must be at least 1, got \(n)"
+        }
+    }
+}
+
+/// The backends a user can choose by name (`--backend naive|simd|blas|auto`).
+public enum BackendKind: String, CaseIterable, Sendable {
+    /// The specification: scalar loops, one thread.
+    case naive
+    /// Pure Swift SIMD on a thread pool.
+    case simd
+    /// BLAS (OpenBLAS or Accelerate) for matrix products, on decoded tiles.
+    case blas
+    /// The fastest available: BLAS for batches of tokens, SIMD for single vectors; SIMD only
+    /// when BLAS is missing.
+    case auto
+
+    /// The kind named `name` (case-insensitive), or `BackendError.unknownBackend`.
+    public init(name: String) throws {
+        guard let kind = BackendKind(rawValue: name.lowercased()) else { throw BackendError.unknownBackend(name) }
+        self = kind
+    }
+
+    /// A backend of this kind running matrix products on `threads` threads (default: all cores;
+    /// the naive backend always uses one).
+    public func makeBackend(threads: Int = ThreadPool.coreCount) throws -> any Backend {
+        guard threads >= 1 else { throw BackendError.invalidThreadCount(threads) }
+        switch self {
+        case .naive: return NaiveBackend()
+        case .simd: return SIMDBackend(threads: threads)
+        case .blas: return try BLASBackend(threads: threads)
+        case .auto:
+            let pool = ThreadPool(threads: threads)
+            guard let blas = try? BLASBackend(pool: pool) else { return SIMDBackend(pool: pool) }
+            return AutoBackend(simd: SIMDBackend(pool: pool), blas: blas)
+        }
+    }
+}

@@ -1,0 +1,170 @@
+import GGUF
+
+// One row of a weight matrix against activations: the inner loop of every matrix product.
+// Quantized rows are decoded one block at a time into a scratch buffer of one block (32 or
+// 256 floats, in L1 or in registers) and multiplied there: the weights are read once, as
+// bytes, and never expanded beyond one block.
+
+/// a·b over `n` floats with 4 independent SIMD16 accumulators (64 floats per turn), so
+/// consecutive FMAs do not wait for each other's result.
+@inline(__always)
+func simdDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+    let pa = UnsafeRawPointer(a), pb = UnsafeRawPointer(b)
+    var s0 = SIMD16<Float>(), s1 = SIMD16<Float>(), s2 = SIMD16<Float>(), s3 = SIMD16<Float>()
+    var i = 0
+    while i &+ 64 <= n {
+        let o = i &* 4
+        s0 = s0.addingProduct(pa.loadUnaligned(fromByteOffset: o, as: SIMD16<Float>.self),
+                              pb.loadUnaligned(fromByteOffset: o, as: SIMD16<Float>.self))
+        s1 = s1.addingProduct(pa.loadUnaligned(fromByteOffset: o &+ 64, as: SIMD16<Float>.self),
+                              pb.loadUnaligned(fromByteOffset: o &+ 64, as: SIMD16<Float>.self))
+        s2 = s2.addingProduct(pa.loadUnaligned(fromByteOffset: o &+ 128, as: SIMD16<Float>.self),
+                              pb.loadUnaligned(fromByteOffset: o &+ 128, as: SIMD16<Float>.self))
+        s3 = s3.addingProduct(pa.loadUnaligned(fromByteOffset: o &+ 192, as: SIMD16<Float>.self),
+                              pb.loadUnaligned(fromByteOffset: o &+ 192, as: SIMD16<Float>.self))
+        i &+= 64
+    }
+    while i &+ 16 <= n {
+        let o = i &* 4
+        s0 = s0.addingProduct(pa.loadUnaligned(fromByteOffset: o, as: SIMD16<Float>.self),
+                              pb.loadUnaligned(fromByteOffset: o, as: SIMD16<Float>.self))
+        i &+= 16
+    }
+    var sum = ((s0 + s1) + (s2 + s3)).sum()
+    while i < n {
+        sum += a[i] * b[i]
+        i &+= 1
+    }
+    return sum
+}
+
+/// Σ over blocks of (decoded block)·x, for a row of `blocks` blocks of format `D`.
+/// Two accumulators per 32 weights; the block's scale is already folded into the decoded
+/// weights, so there is no horizontal sum until the end of the row.
+@inline(__always)
+func decodedDot<D: BlockDecoder>(_: D.Type, _ row: UnsafeRawPointer, _ x: UnsafePointer<Float>,
+                                 blocks: Int, scratch t: UnsafeMutablePointer<Float>) -> Float {
+    let n = D.weights
+    let pt = UnsafeRawPointer(t), px = UnsafeRawPointer(x)
+    var a0 = SIMD16<Float>(), a1 = SIMD16<Float>()
+    for b in 0..<blocks {
+        D.decode(row + b &* D.bytes, into: t)
+        let xb = b &* n &* 4
+        var j = 0
+        while j < n {
+            a0 = a0.addingProduct(pt.loadUnaligned(fromByteOffset: j &* 4, as: SIMD16<Float>.self),
+                                  px.loadUnaligned(fromByteOffset: xb &+ j &* 4, as: SIMD16<Float>.self))
+            a1 = a1.addingProduct(pt.loadUnaligned(fromByteOffset: j &* 4 &+ 64, as: SIMD16<Float>.self),
+                                  px.loadUnaligned(fromByteOffset: xb &+ j &* 4 &+ 64, as: SIMD16<Float>.self))
+            j &+= 32
+        }
+    }
+    return (a0 + a1).sum()
+}
+
+/// Writes the `blocks · D.weights` weights of a row as floats.
+@inline(__always)
+func decodeRow<D: BlockDecoder>(_: D.Type, _ row: UnsafeRawPointer, blocks: Int, into y: UnsafeMutablePointer<Float>) {
+    for b in 0..<blocks { D.decode(row + b &* D.bytes, into: y + b &* D.weights) }
+}
+
+// MARK: - Float rows (F16, BF16): converted 64 at a time into a scratch, then dotted
+
+/// Converts `n` halves to floats (vectorised by LLVM into `vcvtph2ps`).
+@inline(__always)
+func halvesToFloats(_ h: UnsafeRawPointer, _ n: Int, into y: UnsafeMutablePointer<Float>) {
+    let p = h.assumingMemoryBound(to: UInt16.self)
+    for i in 0..<n { y[i] = halfToFloat(p[i]) }
+}
+
+/// Converts `n` bfloat16 values to floats: a bf16 is the top half of a float's bits.
+@inline(__always)
+func bfloatsToFloats(_ h: UnsafeRawPointer, _ n: Int, into y: UnsafeMutablePointer<Float>) {
+    let p = h.assumingMemoryBound(to: UInt16.self)
+    for i in 0..<n { y[i] = Float(bitPattern: UInt32(p[i]) << 16) }
+}
+
+/// Chunk of a 16-bit float row converted at once: 64 floats = 256 bytes of scratch.
+let floatRowChunk = 64
+
+/// Dot of a 16-bit float row with x, converting `floatRowChunk` values at a time.
+@inline(__always)
+func convertedDot(_ row: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ n: Int, bfloat: Bool,
+                  scratch t: UnsafeMutablePointer<Float>) -> Float {
+    var sum: Float = 0
+    var i = 0
+    while i < n {
+        let m = min(floatRowChunk, n &- i)
+        if bfloat { bfloatsToFloats(row + i &* 2, m, into: t) } else { halvesToFloats(row + i &* 2, m, into: t) }
+        sum += simdDot(t, x + i, m)
+        i &+= m
+    }
+    return sum
+}
+
+// MARK: - Dispatch by type
+
+/// Scratch floats a row kernel needs: one 256-weight block (the largest) or one float chunk.
+let rowScratchCount = 256
+
+/// w.row(r)·x for every r in `rows`, into y[r]. The switch on the type happens once per call;
+/// inside, each case is a loop specialised for one format.
+/// w: [rows, columns]  x: [columns]  -> y[rows]
+func dotRows(_ w: WeightMatrix, _ rows: Range<Int>, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: rowScratchCount) { scratch in
+        let t = scratch.baseAddress!
+        let blocks = w.columns / w.type.blockSize
+        @inline(__always) func each<D: BlockDecoder>(_ d: D.Type) {
+            for r in rows { y[r] = decodedDot(d, w.row(r), x, blocks: blocks, scratch: t) }
+        }
+        switch w.type {
+        case .f32:
+            for r in rows { y[r] = simdDot(w.row(r).assumingMemoryBound(to: Float.self), x, w.columns) }
+        case .f16:
+            for r in rows { y[r] = convertedDot(w.row(r), x, w.columns, bfloat: false, scratch: t) }
+        case .bf16:
+            for r in rows { y[r] = convertedDot(w.row(r), x, w.columns, bfloat: true, scratch: t) }
+        case .q4_0: each(Q4_0Decoder.self)
+        case .q4_1: each(Q4_1Decoder.self)
+        case .q5_0: each(Q5_0Decoder.self)
+        case .q5_1: each(Q5_1Decoder.self)
+        case .q8_0: each(Q8_0Decoder.self)
+        case .q2_K: each(Q2_KDecoder.self)
+        case .q3_K: each(Q3_KDecoder.self)
+        case .q4_K: each(Q4_KDecoder.self)
+        case .q5_K: each(Q5_KDecoder.self)
+        case .q6_K: each(Q6_KDecoder.self)
+        default:
+            preconditionFailure("\(w.name): type \(w.type) is not computable (checked by the caller)")
+        }
+    }
+}
+
+/// Rows `rows` of w as floats, row after row into `out` (which holds rows.count · columns).
+/// w: [rows, columns]  -> out: [rows.count, columns]
+func decodeRows(_ w: WeightMatrix, _ rows: Range<Int>, into out: UnsafeMutablePointer<Float>) {
+    let blocks = w.columns / w.type.blockSize
+    @inline(__always) func each<D: BlockDecoder>(_ d: D.Type) {
+        for (i, r) in rows.enumerated() { decodeRow(d, w.row(r), blocks: blocks, into: out + i &* w.columns) }
+    }
+    switch w.type {
+    case .f32:
+        out.update(from: w.row(rows.lowerBound).assumingMemoryBound(to: Float.self), count: rows.count * w.columns)
+    case .f16:
+        halvesToFloats(w.row(rows.lowerBound), rows.count * w.columns, into: out)
+    case .bf16:
+        bfloatsToFloats(w.row(rows.lowerBound), rows.count * w.columns, into: out)
+    case .q4_0: each(Q4_0Decoder.self)
+    case .q4_1: each(Q4_1Decoder.self)
+    case .q5_0: each(Q5_0Decoder.self)
+    case .q5_1: each(Q5_1Decoder.self)
+    case .q8_0: each(Q8_0Decoder.self)
+    case .q2_K: each(Q2_KDecoder.self)
+    case .q3_K: each(Q3_KDecoder.self)
+    case .q4_K: each(Q4_KDecoder.self)
+    case .q5_K: each(Q5_KDecoder.self)
+    case .q6_K: each(Q6_KDecoder.self)
+    default:
+        preconditionFailure("\(w.name): type \(w.type) is not computable (checked by the caller)")
+    }
+}

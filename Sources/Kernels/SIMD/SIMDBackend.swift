@@ -1,0 +1,159 @@
+import Foundation
+import GGUF
+
+/// The fast CPU backend in pure Swift: SIMD vectors (`SIMD16<Float>` = two AVX2 registers, or
+/// four NEON ones), several independent accumulators, and rows split over a persistent
+/// `ThreadPool`.
+///
+/// - `matVec`: each thread takes chunks of rows; each row is a fused decode-and-dot over its
+///   blocks (`dotRows`), so a Q4_1 matrix is read as 4.5-bit data and never expanded.
+/// - `matMul` with 4 or more tokens: a packed, register-blocked GEMM (`gemmPanel`): 16 weight
+///   rows are decoded and packed at a time, then multiplied with every token in 6×16 tiles.
+/// - element-wise operations: 16 floats per step on the calling thread (they are too small to
+///   be worth waking the pool).
+public struct SIMDBackend: Backend {
+    public var name: String { "simd" }
+    /// The threads that run matrix products.
+    public let pool: ThreadPool
+
+    /// A backend using `pool`'s threads (share one pool between backends).
+    public init(pool: ThreadPool) { self.pool = pool }
+
+    /// A backend with its own pool of `threads` threads (default: all cores).
+    public init(threads: Int = ThreadPool.coreCount) { self.init(pool: ThreadPool(threads: threads)) }
+
+    /// Rows per chunk of work: at least ~32K weights, so that a chunk (≥ 10 µs) is much longer
+    /// than handing it to a waiting thread (< 1 µs) — a 576×192 product is still split.
+    static func minimumRows(columns: Int) -> Int { max(4, 32_768 / max(1, columns)) }
+
+    /// Tokens from which `matMul` packs weights into a GEMM instead of doing one matVec per
+    /// token: packing costs about one pass over the rows, repaid once a few tokens reuse it.
+    static let gemmMinimumCount = 4
+
+    public func matVec(_ w: WeightMatrix, _ x: UnsafeBufferPointer<Float>, into y: UnsafeMutableBufferPointer<Float>) {
+        checkShapes(w, x.count, y.count, count: 1)
+        let xs = x.baseAddress!, ys = y.baseAddress!
+        pool.parallelRanges(w.rows, minimumChunk: Self.minimumRows(columns: w.columns)) { rows in
+            dotRows(w, rows, xs, ys)
+        }
+    }
+
+    public func matMul(_ w: WeightMatrix, _ x: UnsafeBufferPointer<Float>, count: Int,
+                       into y: UnsafeMutableBufferPointer<Float>) {
+        checkShapes(w, x.count, y.count, count: count)
+        let xs = x.baseAddress!, ys = y.baseAddress!
+        if count < Self.gemmMinimumCount {
+            // Few tokens: fused dots, each chunk of rows against every token while it is in cache.
+            pool.parallelRanges(w.rows, minimumChunk: Self.minimumRows(columns: w.columns)) { rows in
+                for t in 0..<count { dotRows(w, rows, xs + t * w.columns, ys + t * w.rows) }
+            }
+            return
+        }
+        let panels = (w.rows + panelWidth - 1) / panelWidth
+        pool.parallelRanges(panels, minimumChunk: 1) { chunk in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: panelScratchCount(columns: w.columns)) { scratch in
+                for p in chunk {
+                    let j0 = p * panelWidth
+                    gemmPanel(w, rows: j0, min(panelWidth, w.rows - j0), xs, count: count, ys,
+                              scratch: scratch.baseAddress!)
+                }
+            }
+        }
+    }
+
+    public func embedding(_ w: WeightMatrix, row: Int, into out: UnsafeMutableBufferPointer<Float>) {
+        precondition(row >= 0 && row < w.rows && out.count >= w.columns, "\(w.name): embedding row \(row) of \(w.rows)")
+        precondition(w.type.isComputable, "\(w.name): type \(w.type) is not computable")
+        decodeRows(w, row..<row + 1, into: out.baseAddress!)
+    }
+
+    public func rmsNorm(_ x: UnsafeBufferPointer<Float>, weight: UnsafeBufferPointer<Float>, epsilon: Float,
+                        into out: UnsafeMutableBufferPointer<Float>) {
+        let n = x.count
+        let mean = Float(simdSumOfSquares(x.baseAddress!, n) / Double(n))
+        simdScaleMul(x.baseAddress!, 1 / (mean + epsilon).squareRoot(), weight.baseAddress!, out.baseAddress!, n)
+    }
+
+    public func rope(_ x: UnsafeMutableBufferPointer<Float>, heads: Int, headDim: Int, position: Int,
+                     config: RoPEConfig) {
+        let half = config.dimensions / 2
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * max(1, half)) { angles in
+            let c = angles.baseAddress!, s = c + half
+            ropeAngles(position: position, config: config, cos: c, sin: s)
+            for h in 0..<heads {
+                let head = x.baseAddress! + h * headDim
+                switch config.style {
+                case .normal:
+                    for i in 0..<half {
+                        let x0 = head[2 * i], x1 = head[2 * i + 1]
+                        head[2 * i] = x0 * c[i] - x1 * s[i]
+                        head[2 * i + 1] = x0 * s[i] + x1 * c[i]
+                    }
+                case .neox:
+                    // Halves are contiguous: rotate 16 pairs per step.
+                    let lo = head, hi = head + half
+                    forEachChunk(half, { i in
+                        let x0 = load16(lo, i), x1 = load16(hi, i), ci = load16(c, i), si = load16(s, i)
+                        store16(x0 * ci - x1 * si, lo, i)
+                        store16(x0 * si + x1 * ci, hi, i)
+                    }, tail: { i in
+                        let x0 = lo[i], x1 = hi[i]
+                        lo[i] = x0 * c[i] - x1 * s[i]
+                        hi[i] = x0 * s[i] + x1 * c[i]
+                    })
+                }
+            }
+        }
+    }
+
+    public func softmax(_ x: UnsafeMutableBufferPointer<Float>, validCount: Int) {
+        let p = x.baseAddress!
+        if validCount > 0 {
+            let maxValue = simdMax(p, validCount)
+            var sum: Double = 0
+            for i in 0..<validCount {
+                p[i] = exp(p[i] - maxValue)
+                sum += Double(p[i])
+            }
+            simdScale(p, Float(1 / sum), validCount)
+        }
+        if validCount < x.count { (p + validCount).update(repeating: 0, count: x.count - validCount) }
+    }
+
+    public func dot(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>) -> Float {
+        simdDot(a.baseAddress!, b.baseAddress!, a.count)
+    }
+
+    public func axpy(_ alpha: Float, _ x: UnsafeBufferPointer<Float>, _ y: UnsafeMutableBufferPointer<Float>) {
+        simdAxpy(alpha, x.baseAddress!, y.baseAddress!, x.count)
+    }
+
+    public func silu(_ x: UnsafeMutableBufferPointer<Float>) {
+        for i in 0..<x.count { x[i] = x[i] / (1 + exp(-x[i])) }
+    }
+
+    public func gelu(_ x: UnsafeMutableBufferPointer<Float>) {
+        let sqrtTwoOverPi: Float = 0.797_884_560_802_865_4
+        for i in 0..<x.count {
+            let v = x[i]
+            x[i] = 0.5 * v * (1 + tanh(sqrtTwoOverPi * v * (1 + 0.044715 * v * v)))
+        }
+    }
+
+    public func add(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>,
+                    into out: UnsafeMutableBufferPointer<Float>) {
+        simdAdd(a.baseAddress!, b.baseAddress!, out.baseAddress!, a.count)
+    }
+
+    public func mul(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>,
+                    into out: UnsafeMutableBufferPointer<Float>) {
+        simdMul(a.baseAddress!, b.baseAddress!, out.baseAddress!, a.count)
+    }
+}
+
+/// Checks a product's buffers before any pointer is touched.
+func checkShapes(_ w: WeightMatrix, _ xCount: Int, _ yCount: Int, count: Int) {
+    precondition(w.type.isComputable, "\(w.name): type \(w.type) is not computable")
+    precondition(xCount >= count * w.columns, "\(w.name): x has \(xCount) floats, needs \(count) × \(w.columns)")
+    precondition(yCount >= count * w.rows, "\(w.name): y has \(yCount) floats, needs \(count) × \(w.rows)")
+}

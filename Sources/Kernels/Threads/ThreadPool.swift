@@ -1,0 +1,215 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A fixed set of long-lived worker threads that run the chunks of one parallel loop at a time.
+///
+/// Why not a new thread (or a `Task`) per matrix product: a decode step runs a few hundred small
+/// products of 0.01–1 ms each. Starting threads costs tens of microseconds each time; these
+/// workers stay alive and *spin* for a short while after each loop, so the next loop starts in
+/// well under a microsecond. After about 0.2 ms without work they sleep on a condition
+/// variable, so an idle program does not burn the CPU.
+///
+/// The calling thread runs chunks too: a pool of `threadCount` threads has `threadCount - 1`
+/// workers. Chunk indices come from a shared counter, so uneven chunks balance out.
+public final class ThreadPool: Sendable {
+    /// Threads that run a loop, the caller included (≥ 1).
+    public let threadCount: Int
+    private let crew: Crew
+    private let threads: [UInt]   // pthread_t values, joined in deinit
+
+    /// All cores, the default thread count.
+    public static var coreCount: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+
+    /// A pool of `threads` threads: the caller plus `threads - 1` workers started now.
+    public init(threads: Int = ThreadPool.coreCount) {
+        let wanted = max(1, threads)
+        let crew = Crew(workers: wanted - 1)
+        var started: [UInt] = []
+        for _ in 1..<wanted {
+            var thread = pthread_t()
+            let box = Unmanaged.passRetained(crew).toOpaque()
+            let created = pthread_create(&thread, nil, { raw in
+                #if canImport(Darwin)
+                let crew = Unmanaged<Crew>.fromOpaque(raw).takeRetainedValue()
+                #else
+                let crew = Unmanaged<Crew>.fromOpaque(raw!).takeRetainedValue()
+                #endif
+                crew.work()
+                return nil
+            }, box)
+            if created == 0 {
+                started.append(UInt(bitPattern: Int(bitPattern: thread)))
+            } else {
+                Unmanaged<Crew>.fromOpaque(box).release()
+            }
+        }
+        crew.setWorkers(started.count)
+        self.crew = crew
+        self.threads = started
+        self.threadCount = started.count + 1
+    }
+
+    deinit {
+        crew.stop()
+        for thread in threads {
+            pthread_join(pthread_t(bitPattern: Int(bitPattern: thread)), nil)
+        }
+    }
+
+    /// Runs `body(i)` for every `i` in `0..<count`, spread over the pool, and returns when all
+    /// are done. Chunks run in no particular order and must not depend on each other.
+    public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
+        if count <= 0 { return }
+        if count == 1 || threads.isEmpty {
+            for i in 0..<count { body(i) }
+            return
+        }
+        crew.run(count, body)
+    }
+
+    /// Splits `0..<total` into chunks of at least `minimum` items (about 4 per thread, so a
+    /// thread that is interrupted does not hold up the rest) and runs `body(range)` on each.
+    /// A loop smaller than two minimum chunks runs on the caller alone: waking workers would
+    /// cost more than it saves.
+    public func parallelRanges(_ total: Int, minimumChunk minimum: Int, _ body: (Range<Int>) -> Void) {
+        if total <= 0 { return }
+        let wanted = (total + threadCount * 4 - 1) / (threadCount * 4)
+        let size = max(max(1, minimum), wanted)
+        let chunks = (total + size - 1) / size
+        parallelFor(chunks) { c in body(c * size..<min(total, (c + 1) * size)) }
+    }
+}
+
+/// The state the caller and the workers share.
+private final class Crew: @unchecked Sendable {
+    /// The loop being run: chunk indices `0..<jobCount`, handed out by `nextChunk`.
+    /// Written only by the caller while every worker is between loops.
+    private var job: ((Int) -> Void)?
+    private var jobCount = 0
+    private var workers: Int
+    private let nextChunk = Atomic<Int>(0)
+    /// Bumped once per loop; workers compare it with the last one they ran.
+    private let generation = Atomic<Int>(0)
+    /// Workers done with the current loop. The caller waits for all of them, so no worker can
+    /// still touch `job` when `run` returns.
+    private let finished = Atomic<Int>(0)
+    private let sleepers = Atomic<Int>(0)
+    private let stopping = Atomic<Bool>(false)
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let wakeUp: UnsafeMutablePointer<pthread_cond_t>
+    /// One loop at a time, whoever calls.
+    private let callerLock = Mutex<Void>(())
+
+    /// How long an idle worker spins before sleeping. Long enough to bridge the gap between two
+    /// operations of a forward pass, short enough not to matter when the program is idle.
+    private static let spinNanoseconds: UInt64 = 200_000
+
+    init(workers: Int) {
+        self.workers = workers
+        mutex = .allocate(capacity: 1)
+        wakeUp = .allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(wakeUp, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(wakeUp)
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+        wakeUp.deallocate()
+    }
+
+    /// Set once, before any loop runs, to the number of threads that did start.
+    func setWorkers(_ count: Int) { workers = count }
+
+    func run(_ count: Int, _ body: (Int) -> Void) {
+        callerLock.withLock { _ in
+            withoutActuallyEscaping(body) { body in
+                job = body
+                jobCount = count
+                nextChunk.store(0, ordering: .relaxed)
+                finished.store(0, ordering: .relaxed)
+                announce()
+                runChunks(body, count: count)
+                var spins = 1
+                while finished.load(ordering: .acquiring) < workers {
+                    pause(spins)
+                    spins += 1
+                }
+                job = nil
+            }
+        }
+    }
+
+    func stop() {
+        stopping.store(true, ordering: .sequentiallyConsistent)
+        announce()
+    }
+
+    /// Starts a new generation and wakes sleeping workers. Sequentially consistent with the
+    /// sleepers' check in `waitForWork`, so a worker either sees the new generation or is
+    /// woken.
+    private func announce() {
+        generation.add(1, ordering: .sequentiallyConsistent)
+        if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
+            pthread_mutex_lock(mutex)
+            pthread_cond_broadcast(wakeUp)
+            pthread_mutex_unlock(mutex)
+        }
+    }
+
+    private func runChunks(_ body: (Int) -> Void, count: Int) {
+        while true {
+            let i = nextChunk.add(1, ordering: .relaxed).oldValue
+            if i >= count { return }
+            body(i)
+        }
+    }
+
+    /// A worker's life: wait for a loop, run chunks, report, repeat.
+    func work() {
+        var seen = 0
+        while true {
+            seen = waitForWork(after: seen)
+            if stopping.load(ordering: .sequentiallyConsistent) { return }
+            if let body = job { runChunks(body, count: jobCount) }
+            finished.add(1, ordering: .releasing)
+        }
+    }
+
+    /// Spins, then sleeps, until `generation` moves past `seen`; returns the new generation.
+    private func waitForWork(after seen: Int) -> Int {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var spins = 1
+        while true {
+            let now = generation.load(ordering: .acquiring)
+            if now != seen { return now }
+            pause(spins)
+            spins += 1
+            if spins & 1023 == 0, DispatchTime.now().uptimeNanoseconds - start > Self.spinNanoseconds { break }
+        }
+        pthread_mutex_lock(mutex)
+        sleepers.add(1, ordering: .sequentiallyConsistent)
+        var now = generation.load(ordering: .sequentiallyConsistent)
+        while now == seen {
+            pthread_cond_wait(wakeUp, mutex)
+            now = generation.load(ordering: .sequentiallyConsistent)
+        }
+        sleepers.subtract(1, ordering: .sequentiallyConsistent)
+        pthread_mutex_unlock(mutex)
+        return now
+    }
+
+    /// One turn of a busy wait. Swift has no `pause` instruction; giving the core away now and
+    /// then keeps a spinner from starving other processes on a small machine.
+    @inline(__always)
+    private func pause(_ spins: Int) {
+        if spins & 255 == 0 { sched_yield() }
+    }
+}

@@ -1,0 +1,67 @@
+import GGUF
+import Testing
+@testable import Kernels
+
+@Suite("SIMD backend matches the naive one")
+struct SIMDBackendTests {
+    static let backend = SIMDBackend(threads: 2)
+
+    @Test("matVec, matMul and embedding", arguments: GGMLType.computable)
+    func products(type: GGMLType) {
+        for (name, error) in productErrors(Self.backend, type: type) {
+            #expect(error <= tolerance(for: type), "\(name): relative error \(error)")
+        }
+    }
+
+    @Test("element-wise operations, RoPE and softmax")
+    func elementwise() {
+        for (name, error) in elementwiseErrors(Self.backend) {
+            #expect(error <= 1e-5, "\(name): relative error \(error)")
+        }
+    }
+
+    @Test("one thread and many threads give the same products")
+    func threadCounts() {
+        let w = TestMatrix(type: .q4_1, rows: 301, columns: 576, seed: 3)
+        let x = randomFloats(576 * 7, seed: 4)
+        let one = SIMDBackend(threads: 1), three = SIMDBackend(threads: 3)
+        #expect(product(one, w.matrix, x, count: 1) == product(three, w.matrix, x, count: 1))
+        #expect(product(one, w.matrix, x, count: 7) == product(three, w.matrix, x, count: 7))
+    }
+}
+
+@Suite("Thread pool (SIMD backend's threads)")
+struct SIMDThreadPoolTests {
+    @Test("every chunk runs exactly once, loop after loop")
+    func everyChunkOnce() {
+        let pool = ThreadPool(threads: 3)
+        for count in [1, 2, 7, 100, 1000] {
+            let hits = UnsafeMutablePointer<Int>.allocate(capacity: count)
+            hits.initialize(repeating: 0, count: count)
+            pool.parallelFor(count) { i in hits[i] += 1 }
+            #expect((0..<count).allSatisfy { hits[$0] == 1 }, "count \(count)")
+            hits.deallocate()
+        }
+    }
+
+    @Test("ranges cover the whole loop without overlap")
+    func rangesCover() {
+        let pool = ThreadPool(threads: 2)
+        let hits = UnsafeMutablePointer<Int>.allocate(capacity: 1001)
+        hits.initialize(repeating: 0, count: 1001)
+        pool.parallelRanges(1001, minimumChunk: 10) { r in for i in r { hits[i] += 1 } }
+        #expect((0..<1001).allSatisfy { hits[$0] == 1 })
+        hits.deallocate()
+    }
+
+    @Test("a pool is released with its threads")
+    func released() {
+        weak var weakPool: ThreadPool?
+        do {
+            let pool = ThreadPool(threads: 4)
+            weakPool = pool
+            pool.parallelFor(8) { _ in }
+        }
+        #expect(weakPool == nil)
+    }
+}
