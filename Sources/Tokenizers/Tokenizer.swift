@@ -76,6 +76,15 @@ public final class Tokenizer: Sendable {
         return String(decoding: vocabulary.text(id), as: UTF8.self)
     }
 
+    /// Whether `byte` has a token of its own (a GPT-2 byte character, or `<0xNN>`). Text made
+    /// only of such bytes survives `decode(encode(text))`; llama.cpp drops bytes without one.
+    func hasByteToken(_ byte: UInt8) -> Bool {
+        switch vocabulary.model {
+        case .byteLevelBPE: return vocabulary.id(of: GPT2ByteMapping.encodedCharacter(byte)) != nil
+        case .sentencePiece: return sentencePiece?.hasByteToken(byte) ?? false
+        }
+    }
+
     /// Throws for the first id outside the vocabulary.
     public func validate(_ ids: [Int]) throws(TokenizerError) {
         if let bad = ids.first(where: { !(0 ..< vocabularySize).contains($0) }) {

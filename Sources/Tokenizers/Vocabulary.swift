@@ -124,8 +124,11 @@ struct Vocabulary: Sendable {
 
     // MARK: - llama.cpp's corrections by token text
 
-    /// Texts llama.cpp recognises when the file does not name the token (first match wins there;
-    /// its hash-map order is arbitrary, so Loupe takes the lowest id). Each found token becomes control.
+    /// Texts llama.cpp recognises when the file does not name the token. Each found token
+    /// becomes control. llama.cpp takes the first its hash map yields, an order that is not
+    /// specified; Loupe takes the first in the order listed here, which agrees with llama.cpp
+    /// for Llama 3, Qwen 2, Phi-3 and Gemma 3 (for SmolLM2 llama.cpp reports `<|endoftext|>`,
+    /// Loupe `<|im_end|>`, the token that really ends a chat turn; both end generation).
     private static let endOfTurnTexts = [
         "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|end_of_text|>",
         "<EOT>", "_<EOT>", "[EOT]", "<｜end▁of▁sentence｜>", "<end_of_utterance>",
@@ -154,9 +157,9 @@ struct Vocabulary: Sendable {
     /// The id of a token whose bytes equal `text` exactly.
     private func exactID(_ text: String) -> Int? { id(of: Array(text.utf8)) }
 
-    /// The lowest id among tokens with one of `texts`, made a control token.
+    /// The first of `texts` that is a token, made a control token.
     private mutating func detect(_ texts: [String]) -> Int? {
-        guard let id = texts.compactMap({ exactID($0) }).min() else { return nil }
+        guard let id = texts.compactMap({ exactID($0) }).first else { return nil }
         attributes[id].insert(.control)
         return id
     }

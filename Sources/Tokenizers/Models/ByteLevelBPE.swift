@@ -25,24 +25,33 @@ struct ByteLevelBPE: Sendable {
         ignoreMerges = vocabulary.preTokenizer.ignoreMerges
         var virtualIDs: [[UInt8]: Int32] = [:]
         var virtualTexts: [[UInt8]] = []
-        func symbol(_ text: [UInt8]) -> Int32 {
+        func symbol(_ text: UnsafeBufferPointer<UInt8>) -> Int32 {
             if let id = vocabulary.ids.find(text) { return id }
-            if let id = virtualIDs[text] { return id }
+            let key = Array(text)
+            if let id = virtualIDs[key] { return id }
             let id = Int32(vocabulary.count + virtualTexts.count)
-            virtualIDs[text] = id
-            virtualTexts.append(text)
+            virtualIDs[key] = id
+            virtualTexts.append(key)
             return id
         }
-        byteSymbol = (0 ..< 256).map { symbol(GPT2ByteMapping.encodedCharacter(UInt8($0))) }
+        byteSymbol = (0 ..< 256).map { GPT2ByteMapping.encodedCharacter(UInt8($0)).withUnsafeBufferPointer(symbol) }
         var table = PairTable(expectedCount: mergeLines.count)
         let space = UInt8(ascii: " ")
+        var joined: [UInt8] = []
         for (rank, line) in mergeLines.enumerated() {
-            // "left right", split at the first space after the first byte (`word.find(' ', 1)`).
-            let bytes = Array(line.utf8)
-            guard bytes.count > 1, let cut = bytes[1...].firstIndex(of: space) else { continue }
-            let left = Array(bytes[..<cut]), right = Array(bytes[(cut + 1)...])
-            guard !right.isEmpty else { continue }
-            table.insertIfAbsent(left: symbol(left), right: symbol(right), rank: Int32(rank), result: symbol(left + right))
+            var line = line
+            line.withUTF8 { bytes in
+                // "left right", split at the first space after the first byte (`word.find(' ', 1)`).
+                guard bytes.count > 2, let cut = (1 ..< bytes.count).first(where: { bytes[$0] == space }),
+                      cut + 1 < bytes.count else { return }
+                let left = UnsafeBufferPointer(rebasing: bytes[..<cut])
+                let right = UnsafeBufferPointer(rebasing: bytes[(cut + 1)...])
+                joined.removeAll(keepingCapacity: true)
+                joined.append(contentsOf: left)
+                joined.append(contentsOf: right)
+                let result = joined.withUnsafeBufferPointer(symbol)
+                table.insertIfAbsent(left: symbol(left), right: symbol(right), rank: Int32(rank), result: result)
+            }
         }
         merges = table
         self.virtualTexts = virtualTexts

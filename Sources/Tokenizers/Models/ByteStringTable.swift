@@ -8,14 +8,17 @@ struct ByteStringTable: Sendable {
     private var keyBytes: [UInt8] = []
     private var keyStart: [Int32] = []      // [entries + 1]: key i is keyBytes[keyStart[i] ..< keyStart[i+1]]
     private var values: [Int32] = []        // [entries]
-    private var hashes: [UInt32] = []       // [entries], to skip most byte comparisons
-    private var slots: [Int32]              // [capacity], entry index or -1
+    private var hashes: [UInt32] = []       // [entries]
+    /// [capacity]: hash << 32 | entry index, or `empty`. The hash sits in the slot so that a
+    /// probe touches one cache line unless the key really matches.
+    private var slots: [UInt64]
+    private static let empty = UInt64.max
     private var mask: Int
 
     init(expectedCount: Int) {
         var capacity = 16
         while capacity < expectedCount * 2 { capacity <<= 1 }
-        slots = [Int32](repeating: -1, count: capacity)
+        slots = [UInt64](repeating: Self.empty, count: capacity)
         mask = capacity - 1
         keyStart = [0]
         keyStart.reserveCapacity(expectedCount + 1)
@@ -37,10 +40,9 @@ struct ByteStringTable: Sendable {
     mutating func set(_ key: UnsafeBufferPointer<UInt8>, _ value: Int32) {
         let h = Self.hash(key)
         var slot = Int(h) & mask
-        while true {
-            let entry = Int(slots[slot])
-            if entry < 0 { break }
-            if hashes[entry] == h && equals(entry, key) {
+        while slots[slot] != Self.empty {
+            let entry = Int(slots[slot] & 0xFFFF_FFFF)
+            if UInt32(slots[slot] >> 32) == h && equals(entry, key) {
                 values[entry] = value
                 return
             }
@@ -51,7 +53,7 @@ struct ByteStringTable: Sendable {
             set(key, value)
             return
         }
-        slots[slot] = Int32(values.count)
+        slots[slot] = UInt64(h) << 32 | UInt64(values.count)
         keyBytes.append(contentsOf: key)
         keyStart.append(Int32(keyBytes.count))
         values.append(value)
@@ -68,9 +70,9 @@ struct ByteStringTable: Sendable {
         let h = Self.hash(key)
         var slot = Int(h) & mask
         while true {
-            let entry = Int(slots[slot])
-            if entry < 0 { return nil }
-            if hashes[entry] == h && equals(entry, key) { return values[entry] }
+            let stored = slots[slot]
+            if stored == Self.empty { return nil }
+            if UInt32(stored >> 32) == h && equals(Int(stored & 0xFFFF_FFFF), key) { return values[Int(stored & 0xFFFF_FFFF)] }
             slot = (slot + 1) & mask
         }
     }
@@ -91,12 +93,12 @@ struct ByteStringTable: Sendable {
 
     private mutating func grow() {
         let capacity = slots.count * 2
-        slots = [Int32](repeating: -1, count: capacity)
+        slots = [UInt64](repeating: Self.empty, count: capacity)
         mask = capacity - 1
         for entry in 0 ..< values.count {
             var slot = Int(hashes[entry]) & mask
-            while slots[slot] >= 0 { slot = (slot + 1) & mask }
-            slots[slot] = Int32(entry)
+            while slots[slot] != Self.empty { slot = (slot + 1) & mask }
+            slots[slot] = UInt64(hashes[entry]) << 32 | UInt64(entry)
         }
     }
 }

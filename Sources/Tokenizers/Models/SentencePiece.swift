@@ -18,6 +18,8 @@ struct SentencePiece: Sendable {
         }
     }
 
+    func hasByteToken(_ byte: UInt8) -> Bool { byteTokens[Int(byte)] >= 0 }
+
     struct Candidate: MergeCandidate {
         var score: Float, left: Int32, right: Int32, size: Int32
         @inline(__always)
