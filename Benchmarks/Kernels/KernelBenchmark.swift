@@ -54,7 +54,13 @@ enum KernelBenchmark {
         print("")
         print("| W type | rows×columns | batch | variant | time | GFLOP/s | GB/s | × naive | error |")
         print("|---|---|---|---|---:|---:|---:|---:|---:|")
-        let types = options.quick ? [GGMLType.f32, .q8_0, .q4_1] : mainTypes + otherTypes
+        var types = options.quick ? [GGMLType.f32, .q8_0, .q4_1] : mainTypes + otherTypes
+        if let names = options.types {
+            types = names.map { name in
+                guard let type = GGMLType(name: name), type.isComputable else { fatalError("unknown or uncomputable type \(name)") }
+                return type
+            }
+        }
         for type in types {
             for shape in shapes {
                 if shape.rows == 49152 && !(type == .q4_1 || type == .q8_0) { continue }
@@ -149,18 +155,32 @@ enum KernelBenchmark {
         print("")
     }
 
-    /// How long handing an empty loop to the pool takes, against Dispatch's concurrentPerform:
-    /// the fixed cost every parallel matrix product pays.
+    /// The fixed cost every parallel product pays, and whether Loupe's own workers are worth
+    /// having: an empty loop, and the smallest and a middle-sized product of SmolLM2, with the
+    /// pool's spinning workers and with Dispatch's concurrentPerform.
     static func threadPoolLatency(pool: ThreadPool) {
-        print("## Thread hand-off (empty parallel loop of \(pool.threadCount) chunks)")
+        print("## Thread hand-off: ThreadPool workers vs Dispatch (\(pool.threadCount) threads)")
         print("")
+        let dispatch = ThreadPool(threads: pool.threadCount, mechanism: .dispatch)
         let chunks = pool.threadCount
-        let ours = secondsPerCall(budget: 0.1) { pool.parallelFor(chunks) { _ in } }
-        let dispatch = secondsPerCall(budget: 0.1) { DispatchQueue.concurrentPerform(iterations: chunks) { _ in } }
-        print("| mechanism | time per loop |")
-        print("|---|---:|")
-        print("| ThreadPool (spinning workers) | \(formattedTime(ours)) |")
-        print("| DispatchQueue.concurrentPerform | \(formattedTime(dispatch)) |")
+        print("| loop | ThreadPool workers | DispatchQueue.concurrentPerform |")
+        print("|---|---:|---:|")
+        let empty = [pool, dispatch].map { p in secondsPerCall(budget: 0.1) { p.parallelFor(chunks) { _ in } } }
+        print("| empty loop of \(chunks) chunks | \(formattedTime(empty[0])) | \(formattedTime(empty[1])) |")
+        for (rows, columns) in [(192, 576), (1536, 576)] {
+            let w = BenchmarkMatrix(type: .q4_1, rows: rows, columns: columns, seed: 5)
+            let x = randomFloats(columns, seed: 6)
+            var y = [Float](repeating: 0, count: rows)
+            let times = [pool, dispatch].map { p in
+                let backend = SIMDBackend(pool: p)
+                return x.withUnsafeBufferPointer { xs in
+                    y.withUnsafeMutableBufferPointer { ys in
+                        secondsPerCall(budget: 0.1) { backend.matVec(w.matrix, xs, into: ys) }
+                    }
+                }
+            }
+            print("| simd matVec Q4_1 \(rows)×\(columns) | \(formattedTime(times[0])) | \(formattedTime(times[1])) |")
+        }
         print("")
     }
 

@@ -1,8 +1,10 @@
 /// The options every suite understands, parsed by hand to keep the benchmarks free of
-/// dependencies: `--threads N` (default: all cores) and `--quick` (fewer shapes).
+/// dependencies: `--threads N` (default: all cores), `--quick` (fewer cases) and
+/// `--types f32,q4_1` (only these weight types).
 struct BenchmarkOptions {
     var threads: Int
     var quick = false
+    var types: [String]? = nil
 
     init(_ arguments: ArraySlice<String>, defaultThreads: Int) {
         threads = defaultThreads
@@ -13,7 +15,10 @@ struct BenchmarkOptions {
                 if let value = rest.popFirst().flatMap(Int.init), value >= 1 { threads = value }
                 else { fatalError("--threads needs a positive number") }
             case "--quick": quick = true
-            default: fatalError("unknown option \(argument); options: --threads N, --quick")
+            case "--types":
+                guard let list = rest.popFirst() else { fatalError("--types needs a list such as f32,q4_1") }
+                types = list.split(separator: ",").map(String.init)
+            default: fatalError("unknown option \(argument); options: --threads N, --quick, --types LIST")
             }
         }
     }
