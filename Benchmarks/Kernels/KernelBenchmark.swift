@@ -63,8 +63,10 @@ enum KernelBenchmark {
         }
         for type in types {
             for shape in shapes {
+                // K-quants need whole 256-weight blocks per row: only the 1536-column shape has them.
+                if shape.columns % type.blockSize != 0 { continue }
                 if shape.rows == 49152 && !(type == .q4_1 || type == .q8_0) { continue }
-                if otherTypes.contains(type) && shape != (1536, 576) { continue }
+                if otherTypes.contains(type) && shape != (576, 1536) { continue }
                 let w = BenchmarkMatrix(type: type, rows: shape.rows, columns: shape.columns, seed: UInt64(shape.rows + shape.columns))
                 for batch in batches {
                     productRows(w.matrix, batch: batch, variants: variants)

@@ -17,6 +17,10 @@ func kernelVariants(pool: ThreadPool) -> [KernelVariant] {
                       + "\(pool.threadCount) threads; batches: 16 rows decoded and packed, 6×16 register-tiled GEMM.",
                       backend: SIMDBackend(pool: pool)),
     ]
+    variants.append(KernelVariant(
+        name: "simd-q8", why: "v2b: like simd, but x rounded to int8 per 32 (llama.cpp's Q8 activations) and "
+        + "integer multiply-adds (int8 × 4-bit) for quantized matVec; batches as simd.",
+        backend: SIMDBackend(pool: pool, activations: .int8)))
     if let blas = try? BLASBackend(pool: pool) {
         variants.append(KernelVariant(
             name: "blas", why: "v3: 128-row tiles decoded into a reused scratch, then \(CBLAS.libraryName ?? "BLAS") "
