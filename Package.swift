@@ -43,7 +43,9 @@ let package = Package(
 
         // MARK: - Tests (one target per module)
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "GGUF"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "GGUF"],
+                    exclude: ["make_fixtures.py", "measure_quantization_error.py"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "GGUF"]),
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Kernels", "GGUF"]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Transformer", "Tokenizers"]),

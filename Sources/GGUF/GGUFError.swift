@@ -20,6 +20,8 @@ public struct GGUFError: Error, Sendable, Equatable, CustomStringConvertible {
         case rowNotWholeBlocks(tensor: String, type: GGMLType, columns: Int)
         case misalignedTensor(tensor: String, offset: UInt64, alignment: Int)
         case tensorOutOfBounds(tensor: String, end: UInt64, dataSize: Int)
+        case unexpectedTensorOffset(tensor: String, offset: UInt64, expected: Int)
+        case trailingBytes(count: Int)
         case duplicateTensor(String)
         case duplicateKey(String)
         case missingKey(String)
@@ -80,6 +82,10 @@ public struct GGUFError: Error, Sendable, Equatable, CustomStringConvertible {
             return "tensor '\(t)' data offset \(off) is not a multiple of the alignment \(a)"
         case .tensorOutOfBounds(let t, let end, let size):
             return "tensor '\(t)' data ends at \(end), past the end of the data section (\(size) bytes)"
+        case .unexpectedTensorOffset(let t, let off, let expected):
+            return "tensor '\(t)' data offset is \(off), expected \(expected) (tensors follow each other in order, each padded to the alignment)"
+        case .trailingBytes(let n):
+            return "\(n) bytes after the last tensor: the counts in the header do not describe this file"
         case .duplicateTensor(let t):
             return "tensor '\(t)' is defined twice"
         case .duplicateKey(let k):

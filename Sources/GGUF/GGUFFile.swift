@@ -146,15 +146,23 @@ public final class GGUFFile: @unchecked Sendable {
         let dataSize = mapping.bytes.count - dataOffset
         var tensors: [GGUFTensorInfo] = []
         tensors.reserveCapacity(infos.count)
+        // As ggml writes them (and as llama.cpp requires): tensors in order, each starting where
+        // the previous one ends, padded to the alignment. A count or offset that does not fit
+        // this layout means the file is corrupt, even when every offset is in bounds.
+        var expected = 0
         for info in infos {
-            guard info.offset % UInt64(alignment) == 0 else {
-                throw GGUFError(file: path, offset: info.at,
-                                kind: .misalignedTensor(tensor: info.name, offset: info.offset, alignment: alignment))
-            }
             let elements = info.shape.reduce(1, *)
             guard let bytes = info.type.byteCount(elements: elements) else {
                 throw GGUFError(file: path, offset: info.at,
                                 kind: .dimensionOverflow(tensor: info.name, shape: info.shape.map { UInt64($0) }))
+            }
+            guard info.offset % UInt64(alignment) == 0 else {
+                throw GGUFError(file: path, offset: info.at,
+                                kind: .misalignedTensor(tensor: info.name, offset: info.offset, alignment: alignment))
+            }
+            guard info.offset == UInt64(expected) else {
+                throw GGUFError(file: path, offset: info.at,
+                                kind: .unexpectedTensorOffset(tensor: info.name, offset: info.offset, expected: expected))
             }
             let (last, overflow) = info.offset.addingReportingOverflow(UInt64(bytes))
             guard !overflow, last <= UInt64(dataSize) else {
@@ -164,6 +172,11 @@ public final class GGUFFile: @unchecked Sendable {
             tensors.append(GGUFTensorInfo(name: info.name, type: info.type, shape: info.shape,
                                           offset: Int(info.offset), fileOffset: dataOffset + Int(info.offset),
                                           byteCount: bytes))
+            expected = (Int(last) + alignment - 1) / alignment * alignment
+        }
+        guard dataSize <= expected + alignment else {
+            throw GGUFError(file: path, offset: dataOffset + expected,
+                            kind: .trailingBytes(count: dataSize - expected))
         }
         self.tensors = tensors
     }

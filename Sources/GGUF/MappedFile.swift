@@ -13,10 +13,12 @@ public final class MappedFile: @unchecked Sendable {
     /// The whole file. Valid while `self` is alive.
     public let bytes: UnsafeRawBufferPointer
     public let path: String
+    private let ownsMapping: Bool
 
     /// Maps `path`; an empty file gives an empty buffer.
     public init(path: String) throws(GGUFError) {
         self.path = path
+        self.ownsMapping = true
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
             throw GGUFError(file: path, offset: nil, kind: .cannotOpen(reason: String(cString: strerror(errno))))
@@ -40,8 +42,17 @@ public final class MappedFile: @unchecked Sendable {
         bytes = UnsafeRawBufferPointer(start: base, count: size)
     }
 
+    /// Wraps bytes that are already in memory, without copying, under the name `path`.
+    /// The caller keeps them alive as long as this object (tests and fuzzing use it to parse
+    /// thousands of truncated or mutated files without touching the disk).
+    public init(unownedBytes: UnsafeRawBufferPointer, path: String) {
+        self.bytes = unownedBytes
+        self.path = path
+        self.ownsMapping = false
+    }
+
     deinit {
-        if let base = bytes.baseAddress {
+        if ownsMapping, let base = bytes.baseAddress {
             munmap(UnsafeMutableRawPointer(mutating: base), bytes.count)
         }
     }

@@ -50,8 +50,8 @@ public struct BlockQ2_K: QuantizedBlock {
                                    absoluteError: true)
                 }
             }
-            maxScale = Swift.max(maxScale, groupScales[g])
-            maxMin = Swift.max(maxMin, groupMins[g])
+            if groupScales[g] > maxScale { maxScale = groupScales[g] }
+            if groupMins[g] > maxMin { maxMin = groupMins[g] }
         }
         scales = zeroBytes16
         qs = zeroBytes64

@@ -85,8 +85,9 @@ func quantizeScaleMinGroups(_ x: UnsafePointer<Float>, maxLevel: Int, rmin: Floa
                                absoluteError: false)
             }
         }
-        maxScale = max(maxScale, groupScales[g])
-        maxMin = max(maxMin, groupMins[g])
+        // `if (a > b)`, as ggml: Swift's max(0, -0.0) would return -0.0 and flip a sign bit.
+        if groupScales[g] > maxScale { maxScale = groupScales[g] }
+        if groupMins[g] > maxMin { maxMin = groupMins[g] }
     }
     let inverseScale: Float = maxScale > 0 ? 63 / maxScale : 0
     let inverseMin: Float = maxMin > 0 ? 63 / maxMin : 0

@@ -1,0 +1,134 @@
+import GGUF
+
+/// Re-quantizes a whole model: the core of `loupe quantize IN OUT TYPE`.
+///
+/// Like llama.cpp's `llama-quantize --pure` without an importance matrix: every weight matrix
+/// (a tensor named `*weight` with two or more dimensions), token embedding and output included,
+/// becomes `type`, quantized row by row with ggml's reference quantizers, so the bytes are the
+/// ones llama.cpp writes. Other tensors (norms, biases: 1-D) are stored as F32. Metadata is
+/// copied, with `general.file_type` and `general.quantization_version` set as llama.cpp sets them.
+public enum ModelQuantizer {
+    /// What happened to one tensor.
+    public struct TensorReport: Sendable, Equatable {
+        public let name: String
+        public let shape: [Int]
+        public let from: GGMLType
+        public let to: GGMLType
+    }
+
+    /// The types `quantize` can write.
+    public static let targetTypes: [GGMLType] = [
+        .f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K,
+    ]
+
+    /// A writer holding `source` with its weights converted to `type`. `report` is called once
+    /// per tensor, in file order, as it is converted.
+    public static func quantize(_ source: GGUFFile, to type: GGMLType,
+                                report: (TensorReport) -> Void = { _ in }) throws(ModelQuantizerError) -> GGUFWriter {
+        guard targetTypes.contains(type) else { throw .unsupportedTarget(type) }
+        var writer = GGUFWriter(alignment: source.alignment)
+        for key in source.metadataKeys where key != "general.alignment" {
+            writer.set(key, source.metadata[key]!)
+        }
+        writer.set("general.file_type", .uint32(fileType(for: type)))
+        writer.set("general.quantization_version", .uint32(2))   // ggml's GGML_QNT_VERSION, as llama.cpp writes it
+
+        for info in source.tensors {
+            let target = targetType(for: info, requested: type)
+            let bytes = source.data(of: info)
+            let data: [UInt8]
+            if target == info.type {
+                data = Array(bytes)
+            } else {
+                guard info.type.isComputable else {
+                    throw .unsupportedSource(file: source.path, tensor: info.name, type: info.type)
+                }
+                data = convert(bytes, rows: info.rows, columns: info.columns, from: info.type, to: target)
+            }
+            writer.addTensor(name: info.name, type: target, shape: info.shape, data: data)
+            report(TensorReport(name: info.name, shape: info.shape, from: info.type, to: target))
+        }
+        return writer
+    }
+
+    /// The type a tensor gets: `requested` for weight matrices whose rows are whole blocks of it,
+    /// llama.cpp's fallback when they are not, F32 for everything else that Loupe can read
+    /// (unknown types are kept as they are).
+    public static func targetType(for info: GGUFTensorInfo, requested: GGMLType) -> GGMLType {
+        let isWeightMatrix = info.name.hasSuffix("weight") && info.shape.count >= 2
+        guard isWeightMatrix else {
+            return info.type.isComputable ? .f32 : info.type
+        }
+        var target = requested
+        if info.columns % target.blockSize != 0 {
+            // llama.cpp: Q4_K → Q5_0, Q5_K → Q5_1, Q6_K → Q8_0, Q2_K/Q3_K → IQ4_NL (which
+            // Loupe lacks; Q4_0 is its closest relative), then F16 if still not whole blocks.
+            target = switch requested {
+            case .q2_K, .q3_K: .q4_0
+            case .q4_K: .q5_0
+            case .q5_K: .q5_1
+            case .q6_K: .q8_0
+            default: .f16
+            }
+            if info.columns % target.blockSize != 0 { target = .f16 }
+        }
+        return target
+    }
+
+    /// llama.cpp's `llama_ftype` for a file whose weights are all `type` (K types as their
+    /// `_S` variant, which is what `--pure` produces).
+    public static func fileType(for type: GGMLType) -> UInt32 {
+        switch type {
+        case .f32: 0
+        case .f16: 1
+        case .q4_0: 2
+        case .q4_1: 3
+        case .q8_0: 7
+        case .q5_0: 8
+        case .q5_1: 9
+        case .q2_K: 10
+        case .q3_K: 11   // Q3_K_S
+        case .q4_K: 14   // Q4_K_S
+        case .q5_K: 16   // Q5_K_S
+        case .q6_K: 18
+        case .bf16: 32
+        default: 0
+        }
+    }
+
+    /// Dequantizes each row to floats and quantizes it again.
+    static func convert(_ bytes: UnsafeRawBufferPointer, rows: Int, columns: Int,
+                        from: GGMLType, to: GGMLType) -> [UInt8] {
+        let inRow = from.byteCount(elements: columns)!, outRow = to.byteCount(elements: columns)!
+        var out = [UInt8](repeating: 0, count: rows * outRow)
+        var floats = [Float](repeating: 0, count: columns)
+        out.withUnsafeMutableBytes { out in
+            floats.withUnsafeMutableBufferPointer { floats in
+                for r in 0..<rows {
+                    dequantizeRow(type: from, from: bytes.baseAddress! + r * inRow, count: columns, into: floats.baseAddress!)
+                    quantizeRow(type: to, from: floats.baseAddress!, count: columns, into: out.baseAddress! + r * outRow)
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// Why a model cannot be re-quantized.
+public enum ModelQuantizerError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The requested type is not one Loupe writes.
+    case unsupportedTarget(GGMLType)
+    /// A tensor that must be converted has a type Loupe cannot read.
+    case unsupportedSource(file: String, tensor: String, type: GGMLType)
+
+    public var description: String {
+        switch self {
+        case .unsupportedTarget(let type):
+            "cannot quantize to \(type); Loupe quantizes to "
+                + ModelQuantizer.targetTypes.map(\.name).joined(separator: ", ")
+        case .unsupportedSource(let file, let tensor, let type):
+            "\(file): tensor '\(tensor)' has type \(type), which Loupe cannot dequantize; it reads "
+                + GGMLType.computable.map(\.name).joined(separator: ", ")
+        }
+    }
+}

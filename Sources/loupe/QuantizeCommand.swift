@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import Loupe
+
+/// `loupe quantize IN OUT TYPE`: rewrites a model with its weight matrices in another format.
+struct QuantizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quantize",
+        abstract: "Re-quantize a GGUF model's weights to another type (like llama-quantize --pure).",
+        discussion: """
+            Every weight matrix, token embedding and output included, becomes TYPE, with ggml's \
+            reference quantizers (the bytes llama.cpp writes without an importance matrix). \
+            Norms and other 1-D tensors are stored as F32. Matrices whose rows are not whole \
+            blocks of TYPE fall back as in llama.cpp (Q4_K→Q5_0, Q5_K→Q5_1, Q6_K→Q8_0, \
+            Q2_K/Q3_K→Q4_0, else F16).
+            TYPE: \(ModelQuantizer.targetTypes.map(\.name).joined(separator: ", ")).
+            """
+    )
+
+    @Argument(help: "Input GGUF model.")
+    var input: String
+
+    @Argument(help: "Output GGUF file (replaced if it exists).")
+    var output: String
+
+    @Argument(help: "Target type, e.g. Q4_0, q8_0, Q4_K, F16.")
+    var type: String
+
+    @Flag(name: .shortAndLong, help: "Do not list the tensors.")
+    var quiet = false
+
+    func validate() throws {
+        guard let target = GGMLType(name: type), ModelQuantizer.targetTypes.contains(target) else {
+            throw ValidationError("unknown or unsupported type '\(type)'; choose one of "
+                                  + ModelQuantizer.targetTypes.map(\.name).joined(separator: ", "))
+        }
+        guard URL(fileURLWithPath: input).standardizedFileURL != URL(fileURLWithPath: output).standardizedFileURL else {
+            throw ValidationError("output would overwrite the input file \(input)")
+        }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let target = GGMLType(name: type)!   // checked by validate()
+            let source = try GGUFFile(path: input)
+            let start = Date()
+            let writer = try ModelQuantizer.quantize(source, to: target) { tensor in
+                guard !quiet else { return }
+                let shape = tensor.shape.map(String.init).joined(separator: " × ")
+                let change = tensor.from == tensor.to ? "\(tensor.to) (copied)" : "\(tensor.from) → \(tensor.to)"
+                print("\(tensor.name.padding(toLength: 32, withPad: " ", startingAt: 0)) [\(shape)] \(change)")
+            }
+            try writer.write(to: output)
+            let after = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
+            print(String(format: "%@: %d tensors, %.1f MB → %.1f MB (%@) in %.1f s", output, writer.tensors.count,
+                         Double(source.fileSize) / 1e6, Double(after) / 1e6, target.name,
+                         Date().timeIntervalSince(start)))
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+import GGUF
+@testable import Kernels
+
+/// `ModelQuantizer` against llama.cpp: the shared tiny models were made by `llama-quantize --pure`
+/// from tiny-f32.gguf, so re-quantizing tiny-f32.gguf must give the same tensors, byte for byte.
+@Suite struct ModelQuantizerTests {
+    static let pureFiles: [(file: String, type: GGMLType)] = [
+        ("tiny-f16.gguf", .f16), ("tiny-bf16.gguf", .bf16), ("tiny-q8_0.gguf", .q8_0),
+        ("tiny-q4_0.gguf", .q4_0), ("tiny-q4_1.gguf", .q4_1), ("tiny-q5_0.gguf", .q5_0),
+        ("tiny-q5_1.gguf", .q5_1), ("tiny-q2_k.gguf", .q2_K), ("tiny-q3_k_s.gguf", .q3_K),
+        ("tiny-q4_k_s.gguf", .q4_K), ("tiny-q5_k_s.gguf", .q5_K), ("tiny-q6_k.gguf", .q6_K),
+    ]
+
+    @Test(.enabled(if: TestData.hasTinyModels, "needs ../shared/conformance/tiny"),
+          arguments: pureFiles.map(\.file))
+    func sameBytesAsLlamaQuantize(file: String) throws {
+        let type = try #require(Self.pureFiles.first { $0.file == file }?.type)
+        let source = try GGUFFile(path: TestData.tinyDirectory.appendingPathComponent("tiny-f32.gguf").path)
+        let reference = try GGUFFile(path: TestData.tinyDirectory.appendingPathComponent(file).path)
+        let writer = try ModelQuantizer.quantize(source, to: type)
+
+        #expect(writer.values["general.file_type"] == reference.metadata["general.file_type"])
+        #expect(writer.values["general.quantization_version"] == reference.metadata["general.quantization_version"])
+        // llama.cpp reorders tensors; Loupe keeps the source order. Same set either way.
+        #expect(writer.tensors.map(\.name).sorted() == reference.tensors.map(\.name).sorted())
+        for tensor in writer.tensors {
+            let expected = try reference.requireTensor(tensor.name)
+            #expect(tensor.type == expected.type, "\(tensor.name)")
+            #expect(tensor.shape == expected.shape, "\(tensor.name)")
+            let same = tensor.data.elementsEqual(reference.data(of: expected))
+            #expect(same, "\(file): \(tensor.name) (\(tensor.type)) differs from llama-quantize's bytes")
+        }
+    }
+
+    /// Written to disk and read back, the file has every key, tensor and byte of the writer.
+    @Test func roundTripsThroughGGUFWriterAndFile() throws {
+        var generator = SplitMix(seed: 3)
+        var model = GGUFWriter()
+        model.set("general.architecture", .string("llama"))
+        model.set("general.file_type", .uint32(0))
+        model.set("llama.embedding_length", .uint32(64))
+        let embedding = (0..<64 * 10).map { _ in generator.nextGaussian() }
+        let norm = (0..<64).map { _ in 1 + generator.nextGaussian() * 0.1 }
+        let odd = (0..<48 * 4).map { _ in generator.nextGaussian() }   // 48 columns: not whole K blocks
+        model.addTensor(name: "token_embd.weight", shape: [64, 10], floats: embedding)
+        model.addTensor(name: "output_norm.weight", shape: [64], floats: norm)
+        model.addTensor(name: "blk.0.odd.weight", shape: [48, 4], floats: odd)
+        let sourcePath = temporaryPath("source.gguf")
+        try model.write(to: sourcePath)
+
+        let source = try GGUFFile(path: sourcePath)
+        var reports: [ModelQuantizer.TensorReport] = []
+        let writer = try ModelQuantizer.quantize(source, to: .q4_K) { reports.append($0) }
+        let outPath = temporaryPath("q4_k.gguf")
+        try writer.write(to: outPath)
+        let result = try GGUFFile(path: outPath)
+
+        #expect(result.metadata["general.architecture"] == .string("llama"))
+        #expect(result.metadata["general.file_type"] == .uint32(14))
+        #expect(result.metadata["llama.embedding_length"] == .uint32(64))
+        // 64 columns are not whole Q4_K blocks: Q5_0 as in llama.cpp; 48 are not even whole
+        // Q5_0 blocks: F16. The norm stays F32.
+        #expect(reports.map(\.to) == [.q5_0, .f32, .f16])
+        #expect(result.tensors.map(\.type) == [.q5_0, .f32, .f16])
+        for tensor in writer.tensors {
+            let info = try result.requireTensor(tensor.name)
+            #expect(info.shape == tensor.shape)
+            #expect(result.data(of: info).elementsEqual(tensor.data))
+        }
+        // The norm stays exact; the weights come back close.
+        let normBack = result.floats(of: try result.requireTensor("output_norm.weight"))
+        #expect(Array(normBack) == norm)
+        let oddInfo = try result.requireTensor("blk.0.odd.weight")
+        var oddBack = [Float](repeating: 0, count: odd.count)
+        for r in 0..<4 {
+            dequantizeRow(type: oddInfo.type, from: result.data(of: oddInfo).baseAddress! + r * oddInfo.rowByteCount,
+                          count: 48, into: &oddBack[48 * r])
+        }
+        let maxError = zip(odd, oddBack).map { abs($0 - $1) }.max()!
+        #expect(maxError < 0.1)
+    }
+
+    @Test func refusesTypesItCannotWrite() throws {
+        var model = GGUFWriter()
+        model.addTensor(name: "w.weight", shape: [32, 2], floats: [Float](repeating: 1, count: 64))
+        let path = temporaryPath("refuse.gguf")
+        try model.write(to: path)
+        let source = try GGUFFile(path: path)
+        #expect(throws: ModelQuantizerError.unsupportedTarget(.iq2_XS)) {
+            try ModelQuantizer.quantize(source, to: .iq2_XS)
+        }
+        #expect(ModelQuantizerError.unsupportedTarget(.iq2_XS).description.contains("Q4_1"))
+    }
+
+    func temporaryPath(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("loupe-kernels-\(getpid())-\(name)").path
+    }
+}
