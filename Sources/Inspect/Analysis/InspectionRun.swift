@@ -88,6 +88,14 @@ public struct Inspector {
         try run(tokens: tokenizer.promptTokens(prompt, parseSpecial: true), lensDepth: lensDepth)
     }
 
+    /// Runs `prompt` with a cache restricted to `filter` and the given patches, in a fresh session.
+    ///   -> logits [T, V] and the cached activations
+    public func run(prompt: String, cache filter: HookFilter?, patches: [Patch] = []) throws -> HookedRunResult {
+        let tokens = try tokenizer.promptTokens(prompt, parseSpecial: true)
+        let session = try InferenceSession(model: model, contextLength: tokens.count, batchSize: tokens.count)
+        return try session.run(tokens, cache: filter, patches: patches)
+    }
+
     /// Runs `tokens` in one forward pass, caching the patterns and residual streams.
     public func run(tokens: [Int], lensDepth: Int = 5) throws -> InspectionRun {
         let c = model.configuration
