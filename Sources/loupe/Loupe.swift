@@ -18,6 +18,8 @@ struct LoupeCommand: ParsableCommand {
             GenerateCommand.self,
             ChatCommand.self,
             LogitsCommand.self,
+            InspectCommand.self,
+            DumpCommand.self,
             ReportCommand.self,
         ]
     )
