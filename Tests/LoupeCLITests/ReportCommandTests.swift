@@ -16,7 +16,7 @@ import Testing
         let out = dir.appendingPathComponent("report.html").path
         let r = try Loupe.run(["report", "-m", Loupe.smolLM2, "-p", "The capital of France is", "--out", out])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stderr.contains("wrote \(out): 6 tokens, 30 layers × 9 heads"), "\(r.stderr)")
+        #expect(r.stderr.contains("wrote \(out): 5 tokens, 30 layers × 9 heads"), "\(r.stderr)")
         let page = try String(contentsOfFile: out, encoding: .utf8)
         #expect(page.hasPrefix("<!DOCTYPE html>"))
         #expect(page.contains("SmolLM2-135M-Instruct.Q4_1.gguf (Q4_1)"))
@@ -24,7 +24,7 @@ import Testing
         #expect(page.components(separatedBy: "class=\"head\"").count - 1 == 30 * 9)
         for label in ["␣capital", "␣France", "␣is"] { #expect(page.contains("<b>\(label)</b>"), "\(label)") }
         // The lens has 30 rows; the norm chart starts at the embeddings.
-        #expect(page.components(separatedBy: "class=\"lens-token\"").count - 1 == 30 * 6)
+        #expect(page.components(separatedBy: "class=\"lens-token\"").count - 1 == 30 * 5)
         #expect(page.contains(">emb</text>"))
         #expect(!page.contains("<script"))
     }
