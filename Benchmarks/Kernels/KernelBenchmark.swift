@@ -95,7 +95,7 @@ enum KernelBenchmark {
                 let isNaive = v.backend is NaiveBackend
                 let count = isNaive ? checked : batch
                 let seconds = y.withUnsafeMutableBufferPointer { ys in
-                    secondsPerCall(budget: isNaive ? 0.1 : 0.2) {
+                    secondsPerCall(budget: isNaive ? 0.05 : 0.1) {
                         if count == 1 { v.backend.matVec(w, xs, into: ys) } else { v.backend.matMul(w, xs, count: count, into: ys) }
                     }
                 } * Double(batch) / Double(count)
