@@ -86,7 +86,7 @@ struct Vocabulary: Sendable {
         var addBOS: Bool, addSpacePrefix: Bool
         switch model {
         case .sentencePiece:
-            preTokenizer = PreTokenizer.Choice(preTokenizer: .default)
+            preTokenizer = PreTokenizer.Choice(preTokenizer: .default, cleanSpaces: false)
             (bos, eos, unknown) = (1, 2, 0)
             (addBOS, addSpacePrefix) = (true, true)
         case .byteLevelBPE:
