@@ -220,7 +220,7 @@ struct Vocabulary: Sendable {
     // MARK: - Metadata access with tokenizer errors
 
     private static func wrap<T>(_ file: String, _ body: () throws(GGUFError) -> T) throws(TokenizerError) -> T {
-        do { return try body() } catch { throw TokenizerError(file: file, kind: .file(error.message)) }
+        do { return try body() } catch { throw TokenizerError(file: file, kind: .file(error)) }
     }
 
     private static func string(_ gguf: GGUFFile, _ key: String) throws(TokenizerError) -> String {
