@@ -13,6 +13,8 @@ struct LoupeCommand: ParsableCommand {
         subcommands: [
             InfoCommand.self,
             QuantizeCommand.self,
+            TokenizeCommand.self,
+            DetokenizeCommand.self,
         ]
     )
 }
