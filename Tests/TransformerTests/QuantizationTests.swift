@@ -11,8 +11,8 @@ struct QuantizationTests {
                         "Q2_K", "Q3_K_M", "Q4_K_M", "Q5_K_M", "Q6_K"]
     /// "The capital of France is" in SmolLM2's vocabulary; the next token is " Paris" (7042)
     /// with a margin of 2.5 logits in the exact reference of the Q4_1 file. Requantized files
-    /// lose some of that (Q4_0 made from Q4_1 prefers " capital", with llama.cpp too), so the
-    /// check is that " Paris" stays among the 5 most likely tokens.
+    /// lose some of that (Q4_0 made from Q4_1 ranks it 8th and prefers " capital", with llama.cpp
+    /// too), so the sanity check is that " Paris" stays among the 10 most likely tokens.
     static let prompt = [504, 3575, 282, 4649, 314]
     static let paris = 7042
 
@@ -40,7 +40,7 @@ struct QuantizationTests {
             let logits = Array(try session.evaluate(Self.prompt))
             #expect(logits.allSatisfy { $0.isFinite })
             let rank = logits.filter { $0 > logits[Self.paris] }.count
-            #expect(rank < 5, "SmolLM2 \(type) on \(backend.name): ' Paris' ranks \(rank + 1)")
+            #expect(rank < 10, "SmolLM2 \(type) on \(backend.name): ' Paris' ranks \(rank + 1)")
             var token = logits.withUnsafeBufferPointer(Self.argmax)
             // A few more tokens (naive is slow on the big float files: fewer there).
             for _ in 0 ..< (backend.name == "naive" ? 2 : 8) {
