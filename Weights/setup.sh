@@ -2,9 +2,19 @@
 # Sets up everything Loupe needs on a Debian/Ubuntu machine (or macOS), then fetches the models.
 #   Weights/setup.sh            OpenBLAS (optional backend) + SmolLM2 + Gemma 3
 #   Weights/setup.sh smollm2    OpenBLAS + SmolLM2 only
+#   Weights/setup.sh --tests    also what the test suite uses: headless Chromium (report tests)
 # Idempotent: what is already there is checked, not fetched again.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+
+tests=no
+models=()
+for arg in "$@"; do
+  case "$arg" in
+    --tests) tests=yes ;;
+    *) models+=("$arg") ;;
+  esac
+done
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -19,6 +29,13 @@ if [ "$(uname)" = Linux ] && command -v apt-get >/dev/null; then
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
+  # The report tests render HTML in a real browser; without one they are skipped, not failed.
+  if [ "$tests" = yes ] && ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
+    echo "setup: installing chromium (for the report tests)"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 \
+      || { as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1; } \
+      || echo "setup: chromium is not installable here; the report tests will be skipped" >&2
+  fi
 fi
 
-"$here/fetch.sh" "${@:-all}"
+"$here/fetch.sh" "${models[@]:-all}"

@@ -29,15 +29,19 @@ struct QuantizeCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Do not list the tensors.")
     var quiet = false
 
+    func validate() throws {
+        guard let target = GGMLType(name: type), ModelQuantizer.targetTypes.contains(target) else {
+            throw ValidationError("unknown or unsupported type '\(type)'; choose one of "
+                                  + ModelQuantizer.targetTypes.map(\.name).joined(separator: ", "))
+        }
+        guard URL(fileURLWithPath: input).standardizedFileURL != URL(fileURLWithPath: output).standardizedFileURL else {
+            throw ValidationError("output would overwrite the input file \(input)")
+        }
+    }
+
     func run() throws {
-        do {
-            guard let target = GGMLType(name: type), ModelQuantizer.targetTypes.contains(target) else {
-                throw ValidationError("unknown or unsupported type '\(type)'; choose one of "
-                                      + ModelQuantizer.targetTypes.map(\.name).joined(separator: ", "))
-            }
-            guard URL(fileURLWithPath: input).standardizedFileURL != URL(fileURLWithPath: output).standardizedFileURL else {
-                throw ValidationError("output would overwrite the input file \(input)")
-            }
+        try reportingErrors {
+            let target = GGMLType(name: type)!   // checked by validate()
             let source = try GGUFFile(path: input)
             let start = Date()
             let writer = try ModelQuantizer.quantize(source, to: target) { tensor in
@@ -47,14 +51,10 @@ struct QuantizeCommand: ParsableCommand {
                 print("\(tensor.name.padding(toLength: 32, withPad: " ", startingAt: 0)) [\(shape)] \(change)")
             }
             try writer.write(to: output)
-            let before = source.fileSize, after = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
+            let after = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
             print(String(format: "%@: %d tensors, %.1f MB → %.1f MB (%@) in %.1f s", output, writer.tensors.count,
-                         Double(before) / 1e6, Double(after) / 1e6, target.name, Date().timeIntervalSince(start)))
-        } catch let error as ValidationError {
-            throw error
-        } catch {
-            FileHandle.standardError.write(Data("loupe: \(error)\n".utf8))
-            throw ExitCode(1)
+                         Double(source.fileSize) / 1e6, Double(after) / 1e6, target.name,
+                         Date().timeIntervalSince(start)))
         }
     }
 }

@@ -56,3 +56,9 @@ func checksum(_ values: UnsafeBufferPointer<Float>) -> String {
     let hex = String(total, radix: 16)
     return String(repeating: "0", count: 16 - hex.count) + hex
 }
+
+/// One case of `q8k_dot.json`: ggml's K-type × Q8_K dot products (float bits).
+struct Q8KDotCase: Decodable, Sendable {
+    let name: String, type: String, activations: String, count: Int
+    let generic: UInt32, native: UInt32
+}

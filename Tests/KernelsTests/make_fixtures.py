@@ -18,6 +18,10 @@ Writes Tests/KernelsTests/Fixtures/:
       float inputs (random, edge cases and real weights) and the bytes that gguf-py's
       `gguf.quants.quantize` (F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0) or ggml's own
       `quantize_row_*_ref` (Q2_K...Q6_K, Q8_K) make of them.
+  q8k_dot.json
+      for the K-type dequantize samples and the "gaussian" quantize input (its first 1024
+      values, quantized to Q8_K): ggml's `ggml_vec_dot_qN_K_q8_K_generic` and the
+      CPU-specific `ggml_vec_dot_qN_K_q8_K` of the two (needs libggml-cpu.so beside GGML_LIB).
 """
 import ctypes
 import json
@@ -157,8 +161,37 @@ def make_quantize_fixtures():
     print(f"quantize: {len(cases)} cases")
 
 
+def make_q8k_dot_fixtures():
+    cpu_path = Path(GGML_LIB).with_name("libggml-cpu.so")
+    if not cpu_path.is_file():
+        print(f"note: {cpu_path} not found, Q8_K dot fixtures skipped", file=sys.stderr)
+        return
+    ggml = ggml_reference_quantizers()
+    cpu = ctypes.CDLL(str(cpu_path))
+    cpu.ggml_cpu_init()   # fills the f16 -> f32 table the dot products read
+    x = np.fromfile(OUT / "quantize/gaussian.f32", dtype="<f4")[:SAMPLE_ELEMENTS]
+    activations = np.frombuffer(ggml_quantize(ggml[T.Q8_K], T.Q8_K, x), dtype=np.uint8)
+    cases = []
+    for sample in json.loads((OUT / "dequantize.json").read_text()):
+        if sample["type"] not in ("Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"):
+            continue
+        weights = np.frombuffer((OUT / "dequantize" / f"{sample['name']}.blocks").read_bytes(), dtype=np.uint8)
+        result = {"name": sample["name"], "type": sample["type"], "activations": "gaussian", "count": SAMPLE_ELEMENTS}
+        for key, suffix in (("generic", "_generic"), ("native", "")):
+            fn = getattr(cpu, f"ggml_vec_dot_{sample['type'].lower().replace('_k', '_K')}_q8_K{suffix}")
+            fn.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_size_t,
+                           ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+            out = np.zeros(1, dtype=np.float32)
+            fn(SAMPLE_ELEMENTS, out.ctypes.data, 0, weights.ctypes.data, 0, activations.ctypes.data, 0, 1)
+            result[key] = int(out.view(np.uint32)[0])
+        cases.append(result)
+    (OUT / "q8k_dot.json").write_text(json.dumps(cases, indent=1) + "\n")
+    print(f"q8k dot: {len(cases)} cases")
+
+
 if __name__ == "__main__":
     make_dequantize_fixtures()
     make_quantize_fixtures()
+    make_q8k_dot_fixtures()
     total = sum(f.stat().st_size for f in OUT.rglob("*") if f.is_file())
     print(f"fixtures: {total / 1024:.0f} KiB")

@@ -43,8 +43,8 @@ enum Loupe {
         let tmp = FileManager.default.temporaryDirectory
         let outURL = tmp.appendingPathComponent("loupe-test-\(UUID().uuidString).out")
         let errURL = tmp.appendingPathComponent("loupe-test-\(UUID().uuidString).err")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         defer {
             try? FileManager.default.removeItem(at: outURL)
             try? FileManager.default.removeItem(at: errURL)
