@@ -1,8 +1,21 @@
-import Foundation
+// loupe-benchmarks <suite> [options]
+//
+// Each suite lives in its own file or folder and registers one entry here. Run in release:
+//   swift run -c release loupe-benchmarks kernels [--threads N] [--quick] [--types f32,q4_1]
+//   swift run -c release loupe-benchmarks gguf [MODEL]
 
-let arguments = Array(CommandLine.arguments.dropFirst())
-switch arguments.first {
-case "gguf": try ggufBenchmark(Array(arguments.dropFirst()))
-default:
-    print("usage: loupe-benchmarks gguf [MODEL]")
+let suites: [String: (ArraySlice<String>) throws -> Void] = [
+    "kernels": KernelBenchmark.run,
+    "gguf": { try ggufBenchmark(Array($0)) },
+]
+
+let arguments = CommandLine.arguments.dropFirst()
+if let name = arguments.first, let suite = suites[name] {
+    do {
+        try suite(arguments.dropFirst())
+    } catch {
+        print("error: \(error)")
+    }
+} else {
+    print("usage: loupe-benchmarks <suite> [options]   suites: \(suites.keys.sorted().joined(separator: ", "))")
 }

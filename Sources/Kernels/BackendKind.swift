@@ -4,7 +4,7 @@ import GGUF
 public enum BackendError: Error, CustomStringConvertible, Equatable {
     /// `blas` was asked for, but no CBLAS library could be loaded.
     case blasUnavailable(reason: String)
-    /// The name is none of `naive`, `simd`, `blas`, `auto`.
+    /// The name is none of `naive`, `simd`, `simd-q8`, `blas`, `auto`.
     case unknownBackend(String)
     /// A thread count below 1.
     case invalidThreadCount(Int)
@@ -23,12 +23,15 @@ public enum BackendError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// The backends a user can choose by name (`--backend naive|simd|blas|auto`).
+/// The backends a user can choose by name (`--backend naive|simd|simd-q8|blas|auto`).
 public enum BackendKind: String, CaseIterable, Sendable {
     /// The specification: scalar loops, one thread.
     case naive
     /// Pure Swift SIMD on a thread pool.
     case simd
+    /// The SIMD backend with activations rounded to int8 in matrix-vector products, as
+    /// llama.cpp does: faster, slightly less exact.
+    case simdQ8 = "simd-q8"
     /// BLAS (OpenBLAS or Accelerate) for matrix products, on decoded tiles.
     case blas
     /// The fastest available: BLAS for batches of tokens, SIMD for single vectors; SIMD only
@@ -48,6 +51,7 @@ public enum BackendKind: String, CaseIterable, Sendable {
         switch self {
         case .naive: return NaiveBackend()
         case .simd: return SIMDBackend(threads: threads)
+        case .simdQ8: return SIMDBackend(threads: threads, activations: .int8)
         case .blas: return try BLASBackend(threads: threads)
         case .auto:
             let pool = ThreadPool(threads: threads)

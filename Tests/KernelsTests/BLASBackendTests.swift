@@ -63,6 +63,6 @@ struct BLASBackendKindTests {
     func errors() {
         #expect(throws: BackendError.unknownBackend("cuda")) { try BackendKind(name: "cuda") }
         #expect(throws: BackendError.invalidThreadCount(0)) { try BackendKind.simd.makeBackend(threads: 0) }
-        #expect(BackendError.unknownBackend("cuda").description.contains("naive, simd, blas, auto"))
+        #expect(BackendError.unknownBackend("cuda").description.contains("naive, simd, simd-q8, blas, auto"))
     }
 }

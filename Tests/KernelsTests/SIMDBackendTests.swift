@@ -13,6 +13,18 @@ struct SIMDBackendTests {
         }
     }
 
+    /// simd-q8 rounds x to 8 bits, so it cannot match to 1e-4; it must stay within the error of
+    /// that rounding (≈ 1/254 of each block's largest |x|, llama.cpp's own), and be exact on
+    /// float weights, which it leaves to the float path.
+    @Test("simd-q8 stays within the error of 8-bit activations", arguments: GGMLType.computable)
+    func int8Activations(type: GGMLType) {
+        let backend = SIMDBackend(threads: 2, activations: .int8)
+        let limit: Float = type.blockSize == 1 ? tolerance(for: type) : 1e-2
+        for (name, error) in productErrors(backend, type: type) {
+            #expect(error <= limit, "simd-q8 \(name): relative error \(error)")
+        }
+    }
+
     @Test("element-wise operations, RoPE and softmax")
     func elementwise() {
         for (name, error) in elementwiseErrors(Self.backend) {

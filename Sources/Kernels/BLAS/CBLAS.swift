@@ -7,9 +7,9 @@ import Accelerate
 /// The CBLAS library Loupe found, if any: Apple's Accelerate on Apple platforms, elsewhere
 /// OpenBLAS loaded at run time by the `COpenBLAS` shim (see its header for why it is not
 /// linked). Only the two routines Loupe needs, row-major, on Float.
-enum CBLAS {
+public enum CBLAS {
     /// True when sgemm and sgemv can be called.
-    static var isAvailable: Bool {
+    public static var isAvailable: Bool {
         #if canImport(Accelerate)
         return true
         #else
@@ -18,7 +18,7 @@ enum CBLAS {
     }
 
     /// The library in use (`Accelerate`, `libopenblas.so.0`, …), or nil.
-    static var libraryName: String? {
+    public static var libraryName: String? {
         #if canImport(Accelerate)
         return "Accelerate"
         #else
@@ -27,7 +27,7 @@ enum CBLAS {
     }
 
     /// Why no library could be loaded.
-    static var loadError: String {
+    public static var loadError: String {
         #if canImport(Accelerate)
         return ""
         #else
@@ -37,7 +37,7 @@ enum CBLAS {
 
     /// Sets the library's own thread count; false when it has no such control.
     @discardableResult
-    static func setThreads(_ n: Int) -> Bool {
+    public static func setThreads(_ n: Int) -> Bool {
         #if canImport(Accelerate)
         return false
         #else
@@ -46,7 +46,7 @@ enum CBLAS {
     }
 
     /// The library's own thread count, or nil when unknown.
-    static var threads: Int? {
+    public static var threads: Int? {
         #if canImport(Accelerate)
         return nil
         #else
@@ -56,7 +56,7 @@ enum CBLAS {
     }
 
     /// C = A·Bᵀ: A: [m, k] (rows lda apart)  B: [n, k] (rows ldb apart)  -> C: [m, n] (rows ldc apart)
-    static func gemmABt(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int,
+    public static func gemmABt(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int,
                         _ b: UnsafePointer<Float>, ldb: Int, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
         #if canImport(Accelerate)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1,
@@ -67,7 +67,7 @@ enum CBLAS {
     }
 
     /// C = A·B: A: [m, k]  B: [k, n]  -> C: [m, n], all packed (the benchmark's square sgemm).
-    static func gemm(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+    public static func gemm(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
                      _ c: UnsafeMutablePointer<Float>) {
         #if canImport(Accelerate)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
@@ -78,7 +78,7 @@ enum CBLAS {
     }
 
     /// y = A·x: A: [m, n] (rows lda apart)  x: [n]  -> y: [m]
-    static func gemv(m: Int, n: Int, _ a: UnsafePointer<Float>, lda: Int, _ x: UnsafePointer<Float>,
+    public static func gemv(m: Int, n: Int, _ a: UnsafePointer<Float>, lda: Int, _ x: UnsafePointer<Float>,
                      _ y: UnsafeMutablePointer<Float>) {
         #if canImport(Accelerate)
         cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(n), 1, a, Int32(lda), x, 1, 0, y, 1)

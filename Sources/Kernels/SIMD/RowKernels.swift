@@ -5,6 +5,15 @@ import GGUF
 // 256 floats, in L1 or in registers) and multiplied there: the weights are read once, as
 // bytes, and never expanded beyond one block.
 
+/// Σ of the 16 lanes by halving (16 → 8 → 4 → 1): a handful of shuffles, where `sum()` adds
+/// the lanes one by one.
+@inline(__always)
+func horizontalSum(_ v: SIMD16<Float>) -> Float {
+    let eight = v.lowHalf + v.highHalf
+    let four = eight.lowHalf + eight.highHalf
+    return (four.lowHalf + four.highHalf).sum()
+}
+
 /// a·b over `n` floats with 4 independent SIMD16 accumulators (64 floats per turn), so
 /// consecutive FMAs do not wait for each other's result.
 @inline(__always)
@@ -30,7 +39,7 @@ func simdDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> 
                               pb.loadUnaligned(fromByteOffset: o, as: SIMD16<Float>.self))
         i &+= 16
     }
-    var sum = ((s0 + s1) + (s2 + s3)).sum()
+    var sum = horizontalSum((s0 + s1) + (s2 + s3))
     while i < n {
         sum += a[i] * b[i]
         i &+= 1
@@ -39,27 +48,30 @@ func simdDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> 
 }
 
 /// Σ over blocks of (decoded block)·x, for a row of `blocks` blocks of format `D`.
-/// Two accumulators per 32 weights; the block's scale is already folded into the decoded
-/// weights, so there is no horizontal sum until the end of the row.
+/// Each 32-weight part is decoded into a 32-float scratch and multiplied with two accumulators;
+/// the block's scale is already folded into the decoded weights, so there is no horizontal sum
+/// until the end of the row. The scratch is allocated here, on the stack, so that LLVM sees
+/// all its uses: it keeps the decoded part in registers and the scratch disappears (measured:
+/// 1.3–2× faster than a scratch owned by the caller).
 @inline(__always)
-func decodedDot<D: BlockDecoder>(_: D.Type, _ row: UnsafeRawPointer, _ x: UnsafePointer<Float>,
-                                 blocks: Int, scratch t: UnsafeMutablePointer<Float>) -> Float {
-    let n = D.weights
-    let pt = UnsafeRawPointer(t), px = UnsafeRawPointer(x)
-    var a0 = SIMD16<Float>(), a1 = SIMD16<Float>()
-    for b in 0..<blocks {
-        D.decode(row + b &* D.bytes, into: t)
-        let xb = b &* n &* 4
-        var j = 0
-        while j < n {
-            a0 = a0.addingProduct(pt.loadUnaligned(fromByteOffset: j &* 4, as: SIMD16<Float>.self),
-                                  px.loadUnaligned(fromByteOffset: xb &+ j &* 4, as: SIMD16<Float>.self))
-            a1 = a1.addingProduct(pt.loadUnaligned(fromByteOffset: j &* 4 &+ 64, as: SIMD16<Float>.self),
-                                  px.loadUnaligned(fromByteOffset: xb &+ j &* 4 &+ 64, as: SIMD16<Float>.self))
-            j &+= 32
+func decodedDot<D: BlockDecoder>(_: D.Type, _ row: UnsafeRawPointer, _ x: UnsafePointer<Float>, blocks: Int) -> Float {
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: 32) { scratch in
+        let t = scratch.baseAddress!
+        let pt = UnsafeRawPointer(t), px = UnsafeRawPointer(x)
+        var a0 = SIMD16<Float>(), a1 = SIMD16<Float>()
+        for b in 0..<blocks {
+            let block = row + b &* D.bytes
+            for part in 0..<D.parts {
+                D.decodePart(block, part, into: t)
+                let o = (b &* D.weights &+ part &* 32) &* 4
+                a0 = a0.addingProduct(pt.loadUnaligned(as: SIMD16<Float>.self),
+                                      px.loadUnaligned(fromByteOffset: o, as: SIMD16<Float>.self))
+                a1 = a1.addingProduct(pt.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self),
+                                      px.loadUnaligned(fromByteOffset: o &+ 64, as: SIMD16<Float>.self))
+            }
         }
+        return horizontalSum(a0 + a1)
     }
-    return (a0 + a1).sum()
 }
 
 /// Writes the `blocks · D.weights` weights of a row as floats.
@@ -87,17 +99,31 @@ func bfloatsToFloats(_ h: UnsafeRawPointer, _ n: Int, into y: UnsafeMutablePoint
 /// Chunk of a 16-bit float row converted at once: 64 floats = 256 bytes of scratch.
 let floatRowChunk = 64
 
-/// Dot of a 16-bit float row with x, converting `floatRowChunk` values at a time.
+/// Dot of a 16-bit float row with x: `floatRowChunk` values converted into the scratch at a
+/// time, multiplied into vector accumulators that are summed once at the end of the row.
 @inline(__always)
 func convertedDot(_ row: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ n: Int, bfloat: Bool,
                   scratch t: UnsafeMutablePointer<Float>) -> Float {
-    var sum: Float = 0
+    let pt = UnsafeRawPointer(t)
+    var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
     var i = 0
-    while i < n {
-        let m = min(floatRowChunk, n &- i)
+    while i &+ floatRowChunk <= n {
+        if bfloat { bfloatsToFloats(row + i &* 2, floatRowChunk, into: t) } else { halvesToFloats(row + i &* 2, floatRowChunk, into: t) }
+        let px = UnsafeRawPointer(x + i)
+        a0 = a0.addingProduct(pt.loadUnaligned(as: SIMD16<Float>.self), px.loadUnaligned(as: SIMD16<Float>.self))
+        a1 = a1.addingProduct(pt.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self),
+                              px.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self))
+        a2 = a2.addingProduct(pt.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self),
+                              px.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self))
+        a3 = a3.addingProduct(pt.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self),
+                              px.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self))
+        i &+= floatRowChunk
+    }
+    var sum = horizontalSum((a0 + a1) + (a2 + a3))
+    if i < n {
+        let m = n &- i
         if bfloat { bfloatsToFloats(row + i &* 2, m, into: t) } else { halvesToFloats(row + i &* 2, m, into: t) }
         sum += simdDot(t, x + i, m)
-        i &+= m
     }
     return sum
 }
@@ -115,7 +141,7 @@ func dotRows(_ w: WeightMatrix, _ rows: Range<Int>, _ x: UnsafePointer<Float>, _
         let t = scratch.baseAddress!
         let blocks = w.columns / w.type.blockSize
         @inline(__always) func each<D: BlockDecoder>(_ d: D.Type) {
-            for r in rows { y[r] = decodedDot(d, w.row(r), x, blocks: blocks, scratch: t) }
+            for r in rows { y[r] = decodedDot(d, w.row(r), x, blocks: blocks) }
         }
         switch w.type {
         case .f32:

@@ -18,20 +18,33 @@ import Darwin
 /// The calling thread runs chunks too: a pool of `threadCount` threads has `threadCount - 1`
 /// workers. Chunk indices come from a shared counter, so uneven chunks balance out.
 public final class ThreadPool: Sendable {
+    /// How the chunks of a loop reach other threads.
+    public enum Mechanism: String, Sendable {
+        /// Loupe's own long-lived workers that spin, then sleep (the default).
+        case workers
+        /// `DispatchQueue.concurrentPerform` on the system's thread pool, for comparison
+        /// (`loupe-benchmarks kernels` measures both).
+        case dispatch
+    }
+
     /// Threads that run a loop, the caller included (≥ 1).
     public let threadCount: Int
+    /// How loops are run.
+    public let mechanism: Mechanism
     private let crew: Crew
     private let threads: [UInt]   // pthread_t values, joined in deinit
 
     /// All cores, the default thread count.
     public static var coreCount: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
 
-    /// A pool of `threads` threads: the caller plus `threads - 1` workers started now.
-    public init(threads: Int = ThreadPool.coreCount) {
+    /// A pool of `threads` threads: the caller plus `threads - 1` workers started now (with
+    /// `.dispatch`, no workers: loops go to Dispatch with at most `threads` chunks in flight).
+    public init(threads: Int = ThreadPool.coreCount, mechanism: Mechanism = .workers) {
         let wanted = max(1, threads)
+        self.mechanism = mechanism
         let crew = Crew(workers: wanted - 1)
         var started: [UInt] = []
-        for _ in 1..<wanted {
+        for _ in 1..<(mechanism == .workers ? wanted : 1) {
             var thread = pthread_t()
             let box = Unmanaged.passRetained(crew).toOpaque()
             let created = pthread_create(&thread, nil, { raw in
@@ -52,7 +65,7 @@ public final class ThreadPool: Sendable {
         crew.setWorkers(started.count)
         self.crew = crew
         self.threads = started
-        self.threadCount = started.count + 1
+        self.threadCount = mechanism == .workers ? started.count + 1 : wanted
     }
 
     deinit {
@@ -66,11 +79,19 @@ public final class ThreadPool: Sendable {
     /// are done. Chunks run in no particular order and must not depend on each other.
     public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
         if count <= 0 { return }
-        if count == 1 || threads.isEmpty {
+        if count == 1 || threadCount == 1 {
             for i in 0..<count { body(i) }
             return
         }
-        crew.run(count, body)
+        switch mechanism {
+        case .workers: crew.run(count, body)
+        case .dispatch:
+            withoutActuallyEscaping(body) { body in
+                // The chunks are independent by contract; Dispatch only needs to be told so.
+                nonisolated(unsafe) let chunk = body
+                DispatchQueue.concurrentPerform(iterations: count) { i in chunk(i) }
+            }
+        }
     }
 
     /// Splits `0..<total` into chunks of at least `minimum` items (about 4 per thread, so a

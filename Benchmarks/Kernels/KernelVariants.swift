@@ -1,0 +1,30 @@
+import Kernels
+
+/// One way of computing the kernels, and the reason it is in the table.
+struct KernelVariant {
+    let name: String
+    let why: String
+    let backend: any Backend
+}
+
+/// The variants compared, in the order of the lecture (llm.c's dev/ style: each version says
+/// what it adds over the previous one).
+func kernelVariants(pool: ThreadPool) -> [KernelVariant] {
+    var variants = [
+        KernelVariant(name: "naive", why: "v1, the specification: scalar loops, one block decoded per weight, one thread.",
+                      backend: NaiveBackend()),
+        KernelVariant(name: "simd", why: "v2: fused decode-and-dot on SIMD16 with independent accumulators, rows over "
+                      + "\(pool.threadCount) threads; batches: 16 rows decoded and packed, 6×16 register-tiled GEMM.",
+                      backend: SIMDBackend(pool: pool)),
+    ]
+    variants.append(KernelVariant(
+        name: "simd-q8", why: "v2b: like simd, but x rounded to int8 per 32 (llama.cpp's Q8 activations) and "
+        + "integer multiply-adds (int8 × 4-bit) for quantized matVec; batches as simd.",
+        backend: SIMDBackend(pool: pool, activations: .int8)))
+    if let blas = try? BLASBackend(pool: pool) {
+        variants.append(KernelVariant(
+            name: "blas", why: "v3: 128-row tiles decoded into a reused scratch, then \(CBLAS.libraryName ?? "BLAS") "
+            + "sgemv/sgemm (1 library thread per tile, tiles over \(pool.threadCount) threads).", backend: blas))
+    }
+    return variants
+}
