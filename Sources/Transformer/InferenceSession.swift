@@ -22,8 +22,6 @@ public final class InferenceSession {
 
     public let cache: KVCache
     let buffers: Activations
-    /// Logit rows the last forward pass wrote to `buffers.logits`.
-    var logitRows = 0
 
     /// A session whose KV cache holds `contextLength` positions (default: the smaller of the
     /// model's context and 4096).
