@@ -15,6 +15,9 @@ struct LoupeCommand: ParsableCommand {
             QuantizeCommand.self,
             TokenizeCommand.self,
             DetokenizeCommand.self,
+            GenerateCommand.self,
+            ChatCommand.self,
+            LogitsCommand.self,
         ]
     )
 }
