@@ -7,7 +7,7 @@ let nativeCPU: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "native"])]
 
 let package = Package(
     name: "Loupe",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "Loupe", targets: ["Loupe"]),
         .executable(name: "loupe", targets: ["loupe"]),

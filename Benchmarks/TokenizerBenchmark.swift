@@ -24,7 +24,7 @@ func runTokenizerBenchmark(arguments: [String]) throws {
     // Check before timing: decoding the ids must give the text back.
     let sample = String(text.prefix(20_000))
     guard tokenizer.decode(tokenizer.encode(sample, addBOS: false)) == sample else {
-        throw BenchmarkError("round trip failed on the benchmark text")
+        throw TokenizerBenchmarkError("round trip failed on the benchmark text")
     }
     var ids: [Int] = []
     let elapsed = clock.measure { ids = tokenizer.encode(text, addBOS: false) }
@@ -33,7 +33,7 @@ func runTokenizerBenchmark(arguments: [String]) throws {
                  size / 1e6, seconds, size / 1e6 / seconds, ids.count, size / Double(ids.count)))
 }
 
-struct BenchmarkError: Error, CustomStringConvertible {
+struct TokenizerBenchmarkError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }

@@ -5,17 +5,18 @@ import Kernels
 /// are meaningful: how fast memory can be streamed, and how fast the BLAS library multiplies
 /// large float matrices.
 enum MachineReferences {
-    /// GB/s of summing a 256 MB buffer (far larger than any cache) on `pool`'s threads, each
+    /// GB/s of summing a 128 MB buffer (4× the 32 MB L3 here) on `pool`'s threads, each
     /// thread reading its own contiguous part: the ceiling of any kernel that reads weights once.
+    /// Not larger: on a shared machine, a long call is almost always interrupted.
     static func streamingRead(pool: ThreadPool) -> Double {
-        let count = 64 << 20
+        let count = 32 << 20
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: count)
         defer { buffer.deallocate() }
         buffer.initialize(repeating: 1, count: count)
         let parts = pool.threadCount
         let sums = UnsafeMutablePointer<Float>.allocate(capacity: parts)
         defer { sums.deallocate() }
-        let seconds = secondsPerCall(budget: 0.6, maxCalls: 10) {
+        let seconds = secondsPerCall(budget: 0.6, maxCalls: 40) {
             pool.parallelFor(parts) { p in
                 let start = count / parts * p, end = p == parts - 1 ? count : count / parts * (p + 1)
                 sums[p] = sumOf(buffer + start, end - start)
@@ -41,8 +42,9 @@ enum MachineReferences {
     }
 
     /// GFLOP/s of the BLAS library's sgemm on an n×n by n×n product, using `threads` of its own
-    /// threads; nil when there is no BLAS.
-    static func sgemmPeak(n: Int = 1024, threads: Int) -> Double? {
+    /// threads; nil when there is no BLAS. 512³ (0.27 GFLOP, a few ms): large enough for full
+    /// speed, short enough to often run uninterrupted on a shared machine.
+    static func sgemmPeak(n: Int = 512, threads: Int) -> Double? {
         guard CBLAS.isAvailable else { return nil }
         let previous = CBLAS.threads
         CBLAS.setThreads(threads)
@@ -55,7 +57,7 @@ enum MachineReferences {
             a[i] = Float(i % 7) * 0.1
             b[i] = Float(i % 5) * 0.1
         }
-        let seconds = secondsPerCall(budget: 1.0, maxCalls: 20) { CBLAS.gemm(m: n, n: n, k: n, a, b, c) }
+        let seconds = secondsPerCall(budget: 1.0, maxCalls: 400) { CBLAS.gemm(m: n, n: n, k: n, a, b, c) }
         return 2 * Double(n) * Double(n) * Double(n) / seconds / 1e9
     }
 }

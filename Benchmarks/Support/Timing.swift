@@ -9,9 +9,10 @@ func secondsPerCall(budget: Double = 0.15, maxCalls: Int = 10_000, _ body: () ->
     let first = clock.measure(body).seconds
     let calls = max(1, min(maxCalls, Int(budget / max(first, 1e-9))))
     if calls == 1 { return min(first, clock.measure(body).seconds) }
-    // Time groups of calls so that short kernels are not dominated by the clock itself.
-    let groups = min(calls, 9)
-    let perGroup = max(1, calls / groups)
+    // Groups of calls lasting ≥ 20 µs each (so the clock's own cost does not count), as many as
+    // the budget allows: the more groups, the likelier one ran with no other process around.
+    let perGroup = max(1, Int(20e-6 / max(first, 1e-9)))
+    let groups = max(1, calls / perGroup)
     var samples: [Double] = []
     for _ in 0..<groups {
         let t = clock.measure { for _ in 0..<perGroup { body() } }.seconds

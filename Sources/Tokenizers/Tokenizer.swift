@@ -38,7 +38,7 @@ public final class Tokenizer: Sendable {
     public convenience init(path: String) throws(TokenizerError) {
         let file: GGUFFile
         do { file = try GGUFFile(path: path) } catch {
-            throw TokenizerError(file: path, kind: .file(error.message))
+            throw TokenizerError(file: path, kind: .file(error))
         }
         try self.init(file: file)
     }

@@ -1,3 +1,5 @@
+import GGUF
+
 /// A vocabulary that cannot be used, or a token id that does not exist, with what and where.
 ///
 /// Messages name the file, the metadata key or the token id, for example
@@ -15,8 +17,8 @@ public struct TokenizerError: Error, Sendable, Equatable, CustomStringConvertibl
         case badValue(key: String, reason: String)
         /// A token id outside `0 ..< vocabularySize`.
         case tokenOutOfRange(id: Int, vocabularySize: Int)
-        /// The GGUF file itself could not be read.
-        case file(String)
+        /// The GGUF file itself could not be read (the error names the file and offset).
+        case file(GGUFError)
     }
 
     /// The vocabulary's file (empty for ids checked without a file).
@@ -29,7 +31,8 @@ public struct TokenizerError: Error, Sendable, Equatable, CustomStringConvertibl
     }
 
     public var description: String {
-        (file.isEmpty ? "" : "\(file): ") + message
+        if case .file(let error) = kind { return error.description }
+        return (file.isEmpty ? "" : "\(file): ") + message
     }
 
     /// The message without the file name.
@@ -46,8 +49,8 @@ public struct TokenizerError: Error, Sendable, Equatable, CustomStringConvertibl
             return "metadata key '\(key)': \(reason)"
         case .tokenOutOfRange(let id, let size):
             return "token id \(id) is out of range: the vocabulary has ids 0…\(size - 1)"
-        case .file(let message):
-            return message
+        case .file(let error):
+            return error.message
         }
     }
 }

@@ -86,7 +86,7 @@ struct Vocabulary: Sendable {
         var addBOS: Bool, addSpacePrefix: Bool
         switch model {
         case .sentencePiece:
-            preTokenizer = PreTokenizer.Choice(preTokenizer: .default)
+            preTokenizer = PreTokenizer.Choice(preTokenizer: .default, cleanSpaces: false)
             (bos, eos, unknown) = (1, 2, 0)
             (addBOS, addSpacePrefix) = (true, true)
         case .byteLevelBPE:
@@ -220,7 +220,7 @@ struct Vocabulary: Sendable {
     // MARK: - Metadata access with tokenizer errors
 
     private static func wrap<T>(_ file: String, _ body: () throws(GGUFError) -> T) throws(TokenizerError) -> T {
-        do { return try body() } catch { throw TokenizerError(file: file, kind: .file(error.message)) }
+        do { return try body() } catch { throw TokenizerError(file: file, kind: .file(error)) }
     }
 
     private static func string(_ gguf: GGUFFile, _ key: String) throws(TokenizerError) -> String {

@@ -139,7 +139,6 @@ extension InferenceSession {
         let rows = allPositions ? T : 1
         let input = allPositions ? x : x.slice((T - 1) * d, d)
         linear(model.weights.unembedding, input, count: rows, into: buffers.logits)
-        logitRows = rows
         let shown = allPositions ? positions : positions.upperBound - 1 ..< positions.upperBound
         hook(.logits, [rows, c.vocabularySize], buffers.logits.slice(0, rows * c.vocabularySize), shown)
     }

@@ -22,8 +22,6 @@ public final class InferenceSession {
 
     public let cache: KVCache
     let buffers: Activations
-    /// Logit rows the last forward pass wrote to `buffers.logits`.
-    var logitRows = 0
 
     /// A session whose KV cache holds `contextLength` positions (default: the smaller of the
     /// model's context and 4096).
@@ -47,10 +45,10 @@ public final class InferenceSession {
         cache.count = max(0, min(position, cache.count))
     }
 
-    /// Feeds `tokens` at the next positions and returns the logits of the last one.
-    /// The buffer is valid until the next call.   -> [V]
+    /// Feeds `tokens` at the next positions and returns the logits of the last one, in place
+    /// (overwritten by the next call).   -> [V]
     @discardableResult
-    public func evaluate(_ tokens: [Int]) throws(ModelError) -> UnsafeBufferPointer<Float> {
+    public func evaluate(_ tokens: [Int]) throws(ModelError) -> Logits {
         try checkFits(tokens)
         var start = 0
         while start < tokens.count {
@@ -58,7 +56,7 @@ public final class InferenceSession {
             forward(tokens[start ..< end], allLogits: false)
             start = end
         }
-        return buffers.logits.slice(0, model.configuration.vocabularySize).readOnly
+        return Logits(owner: buffers, values: buffers.logits.slice(0, model.configuration.vocabularySize).readOnly)
     }
 
     /// Feeds `tokens` and returns the logits of every one of them, row by row.   -> [T, V]

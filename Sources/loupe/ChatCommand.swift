@@ -20,7 +20,7 @@ struct ChatCommand: ParsableCommand {
     var system: String?
     @Option(help: "Chat template to use instead of the model's: chatml, llama2, llama2-sys, llama3, gemma, phi3.")
     var template: String?
-    @Option(name: .short, help: "Most tokens per reply (-1: until the end of the turn or of the context).")
+    @Option(name: .short, parsing: .unconditional, help: "Most tokens per reply (-1: until the end of the turn or of the context).")
     var n: Int = -1
     @Option(name: .short, help: "Context length (default: the model's, at most 4096).")
     var c: Int?
@@ -104,6 +104,11 @@ enum Interrupt {
         sigemptyset(&action.sa_mask)
         action.sa_flags = 0   // no SA_RESTART: Ctrl-C at the prompt makes readLine return nil
         sigaction(SIGINT, &action, nil)
+        // A parent may have blocked SIGINT, and the mask is inherited: unblock it.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     static func isSet() -> Bool { flag.load(ordering: .relaxed) }

@@ -14,7 +14,8 @@ struct GenerateCommand: ParsableCommand {
     var prompt: String?
     @Option(name: .short, help: "Read the prompt from a file.")
     var file: String?
-    @Option(name: .short, help: "Tokens to generate (-1: until the end of generation or of the context).")
+    @Option(name: .short, parsing: .unconditional,
+            help: "Tokens to generate (-1: until the end of generation or of the context).")
     var n: Int = 128
     @Option(name: .short, help: "Context length (default: the model's, at most 4096).")
     var c: Int?
@@ -47,7 +48,7 @@ struct GenerateCommand: ParsableCommand {
                 printFlushed("\n")
             }
             if result.stopReason == .contextFull {
-                printError("loupe: context full after \(session.position + 1) tokens (-c \(session.contextLength)); generation stopped")
+                printError("loupe: context full (-c \(session.contextLength)): stopped after \(result.tokens.count) generated tokens")
             }
             printError(result.timingSummary)
         }

@@ -20,6 +20,7 @@ struct LoupeCommand: ParsableCommand {
             LogitsCommand.self,
             InspectCommand.self,
             DumpCommand.self,
+            ReportCommand.self,
         ]
     )
 }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 import Decoding
 import Testing
 
@@ -131,9 +137,3 @@ struct SamplerTests {
         #expect(SamplingParameters(temperature: -1).isGreedy)
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

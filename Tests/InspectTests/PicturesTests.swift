@@ -18,7 +18,7 @@ import Testing
 
     @Test func tokenLabelsShowWhitespace() {
         #expect(TokenLabel.display(" cat") == "␣cat")
-        #expect(TokenLabel.display("\n\t") == "↵⇥")
+        #expect(TokenLabel.display("\n\t") == "⏎⇥")
         #expect(TokenLabel.display("") == "∅")
         #expect(TokenLabel.display("\u{1}") == "\\u{1}")
         #expect(TokenLabel.display("abcdefghijklmnop", limit: 6) == "abcde…")
@@ -53,7 +53,7 @@ import Testing
         #expect(xml.counts["pattern"] == 1)
         #expect(xml.texts.contains("Layer 7 attention: 4 heads"))
         for head in 0 ..< 4 { #expect(xml.texts.contains("head \(head)")) }
-        for label in ["<|im_start|>", "␣cat", "␣mat", "↵"] { #expect(xml.texts.contains(label), "\(label)") }
+        for label in ["<|im_start|>", "␣cat", "␣mat", "⏎"] { #expect(xml.texts.contains(label), "\(label)") }
     }
 
     @Test func colourFollowsTheWeight() throws {

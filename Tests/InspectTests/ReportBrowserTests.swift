@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Inspect
+import Transformer
 
 /// The report as a student sees it: opened by a real browser, with no network.
 @Suite(.enabled(if: Chromium.isAvailable, "chromium is absent: apt-get install chromium"), .serialized)
@@ -50,5 +51,32 @@ struct ReportBrowserTests {
         // A blank page compresses to a few kilobytes; text, heatmaps and charts to far more.
         #expect(picture.compressedBytes > 10 * empty.compressedBytes,
                 "report \(picture.compressedBytes) bytes vs blank \(empty.compressedBytes)")
+    }
+
+    /// A real model's report, built as `loupe report` builds it, in the browser.
+    @Test(.enabled(if: TestModels.hasAny, "no model: neither ../shared nor Weights/SmolLM2"),
+          arguments: TestModels.available)
+    func modelReportRendersEveryHead(path: String) throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (model, tokenizer) = try TestModels.load(path)
+        let run = try Inspector(model: model, tokenizer: tokenizer).run(prompt: TestModels.prompt, lensDepth: 1)
+        let html = try HTMLReport(run: run, model: URL(fileURLWithPath: path).lastPathComponent, prompt: TestModels.prompt).html()
+        let page = try write(html, name: "model.html")
+        let dom = try Chromium.run(["--dump-dom"], page: page)
+        let c = model.configuration
+        #expect(dom.components(separatedBy: "class=\"layer\"").count - 1 == c.blockCount)
+        #expect(dom.components(separatedBy: "class=\"head\"").count - 1 == c.blockCount * c.headCount)
+        #expect(dom.components(separatedBy: "class=\"lens-token\"").count - 1 == c.blockCount * run.positionCount)
+        for label in run.tokenLabels { #expect(dom.contains(">\(SVGWriter.escape(TokenLabel.display(label)))<")) }
+        if path == TestModels.smolLM2 {
+            // The last lens row is the model's own output: SmolLM2 completes the prompt with Paris.
+            #expect(run.logitLens(top: 1).last?.last?.first?.piece == " Paris")
+            #expect(dom.contains(">␣Paris</text>"))
+        }
+        let shot = directory.appendingPathComponent("model.png")
+        _ = try Chromium.run(["--window-size=1280,2000", "--hide-scrollbars", "--screenshot=\(shot.path)"], page: page)
+        let png = try PNGSummary(data: Data(contentsOf: shot))
+        #expect(png.width == 1280 && png.height == 2000)
+        #expect(png.compressedBytes > 50_000, "a blank page is about 10 KB")
     }
 }

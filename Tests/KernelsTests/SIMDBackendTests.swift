@@ -1,4 +1,5 @@
 import GGUF
+import Synchronization
 import Testing
 @testable import Kernels
 
@@ -64,6 +65,23 @@ struct SIMDThreadPoolTests {
         pool.parallelRanges(1001, minimumChunk: 10) { r in for i in r { hits[i] += 1 } }
         #expect((0..<1001).allSatisfy { hits[$0] == 1 })
         hits.deallocate()
+    }
+
+    @Test("thousands of short loops, from two calling threads at once, all complete")
+    func manyLoops() async {
+        final class Counter: Sendable { let value = Atomic<Int>(0) }
+        let pool = ThreadPool(threads: 3)
+        let total = Counter()
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<2 {
+                group.addTask {
+                    for _ in 0..<2000 {
+                        pool.parallelFor(3) { _ in total.value.add(1, ordering: .relaxed) }
+                    }
+                }
+            }
+        }
+        #expect(total.value.load(ordering: .relaxed) == 2 * 2000 * 3)
     }
 
     @Test("a pool is released with its threads")

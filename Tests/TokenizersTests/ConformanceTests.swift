@@ -39,4 +39,24 @@ struct ConformanceTests {
         }
         print("\(name).ref.json: \(passed)/\(ref.cases.count) strings match in ids, ids_special and roundtrip")
     }
+
+    /// The prompts of the model conformance files: `ids` are llama.cpp's tokens, BOS as the file says.
+    @Test func modelReferencePrompts() throws {
+        let conformance = SharedData.tokenizerDirectory.deletingLastPathComponent()
+        struct Case: Decodable { let prompt: String; let ids: [Int] }
+        struct Reference: Decodable { let cases: [Case] }
+        var files = [("tiny/tiny-f32.ref.json", conformance.appendingPathComponent("tiny/tiny-f32.gguf").path)]
+        if let smol = SharedData.weights("SmolLM2-135M-Instruct.Q4_1.gguf") {
+            files.append(("smollm2/smollm2-135m-q4_1.ref.json", smol))
+        }
+        for (name, model) in files {
+            let data = try Data(contentsOf: conformance.appendingPathComponent(name))
+            let reference = try JSONDecoder().decode(Reference.self, from: data)
+            let tokenizer = try Tokenizer(path: model)
+            #expect(reference.cases.count >= 3)
+            for c in reference.cases {
+                #expect(tokenizer.encode(c.prompt) == c.ids, "\(name): \(c.prompt.debugDescription)")
+            }
+        }
+    }
 }

@@ -114,6 +114,23 @@ struct TokenizerTests {
         #expect(t.decode([-1, 99999]) == "" && t.piece(-5) == "")
     }
 
+    @Test func detokenizeAsLlamaCpp() throws {
+        // GPT-2's pre-tokenizer asks for clean-up: " ," and " 's" lose their space.
+        let gpt2 = try Tokenizer(file: V.bpe())
+        let ids = gpt2.encode("hello , world 's !")
+        #expect(gpt2.decode(ids) == "hello , world 's !")
+        #expect(gpt2.detokenize(ids) == "hello, world's!")
+        // SmolLM's does not.
+        let smol = try Tokenizer(file: V.bpe(pre: "smollm"))
+        #expect(smol.detokenize(smol.encode("hello , world 's !")) == "hello , world 's !")
+        // SentencePiece: the prefix space goes from the first piece, but BOS is that piece when kept.
+        let spm = try Tokenizer(file: V.spm())
+        #expect(spm.detokenize(spm.encode("hello", addBOS: false)) == "hello")
+        #expect(spm.detokenize(spm.encode("hello")) == " hello")
+        #expect(spm.detokenize(spm.encode("hello"), removeSpecial: true) == " hello")
+        #expect(spm.detokenize([1, V.spmID("▁hello")], unparseSpecial: true) == "<s> hello")
+    }
+
     @Test func missingPreTokenizerMeansDefault() throws {
         let t = try Tokenizer(file: V.bpe(pre: nil))
         #expect(t.preTokenizer == .default)

@@ -8,7 +8,7 @@ import Transformer
 /// `../shared/conformance/smollm2` (ids given, so the tokenizer is not involved).
 @Suite(.enabled(if: TestData.hasSmolLM2, "SmolLM2 weights or ../shared reference absent"))
 struct SmolLM2ConformanceTests {
-    static func argmax(_ x: UnsafeBufferPointer<Float>) -> Int {
+    static func argmax(_ x: Logits) -> Int {
         var best = 0
         for i in x.indices where x[i] > x[best] { best = i }
         return best

@@ -9,12 +9,14 @@ enum TestData {
     static let tiny = shared.appendingPathComponent("conformance/tiny")
     static let smolLM2Reference = shared.appendingPathComponent("conformance/smollm2/smollm2-135m-q4_1.ref.json")
 
-    /// The SmolLM2 Q4_1 model: this worktree's Weights/, else the main checkout's.
-    static var smolLM2: String? {
-        let name = "SmolLM2-135M-Instruct.Q4_1.gguf"
-        return [packageRoot.appendingPathComponent("Weights/\(name)").path, "/work/main/Weights/\(name)"]
-            .first { FileManager.default.fileExists(atPath: $0) }
+    /// `Weights/SmolLM2-135M-Instruct.<type>.gguf` if present (Q4_1 is the default model; the
+    /// others are made with `loupe quantize` or llama.cpp's `llama-quantize`).
+    static func smolLM2(_ type: String) -> String? {
+        let path = packageRoot.appendingPathComponent("Weights/SmolLM2-135M-Instruct.\(type).gguf").path
+        return FileManager.default.fileExists(atPath: path) ? path : nil
     }
+
+    static var smolLM2: String? { smolLM2("Q4_1") }
 
     static var hasTiny: Bool { FileManager.default.fileExists(atPath: tiny.appendingPathComponent("tiny-f32.gguf").path) }
     static var hasSmolLM2: Bool {

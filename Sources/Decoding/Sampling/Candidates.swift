@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One token the sampler chain may still choose, with its (possibly modified) logit and, once
 /// a softmax has run, its probability.
 public struct TokenCandidate: Sendable, Equatable {
@@ -92,9 +98,3 @@ public struct Candidates: Sendable {
         return copy.tokens
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

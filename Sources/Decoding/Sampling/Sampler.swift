@@ -1,3 +1,5 @@
+import Transformer
+
 /// One stage of token selection, as llama.cpp's `llama_sampler`: it transforms the candidates
 /// (penalize, rescale, cut) or selects one, and may remember accepted tokens.
 public protocol Sampler: AnyObject {
@@ -42,6 +44,11 @@ public final class SamplerChain {
         if let id = candidates.selectedID { return id }
         // No selecting stage: fall back to the most likely remaining token.
         return candidates.tokens.max { $0.logit < $1.logit }?.id ?? 0
+    }
+
+    /// Runs the chain on a session's logits and returns the selected token id.
+    public func sample(_ logits: Logits, observe: ((String, Candidates) -> Void)? = nil) -> Int {
+        logits.withUnsafeBufferPointer { sample($0, observe: observe) }
     }
 
     /// Tells every sampler that `token` entered the context.

@@ -64,10 +64,10 @@ public struct AttentionHeatmap: Sendable {
         let columns = Int(Double(heads).squareRoot().rounded(.up))
         let rows = (heads + columns - 1) / columns
         let mapWidth = cell * Double(keys), mapHeight = cell * Double(queries)
-        let panelTitle = 16.0, gap = 14.0, header = 34.0
+        let panelTitle = 16.0, gap = 14.0, header = 62.0
         let panelWidth = mapWidth + gap
         let panelHeight = panelTitle + mapHeight + labelWidth + gap
-        let width = max(labelWidth + Double(columns) * panelWidth + 4, 260)
+        let width = max(labelWidth + Double(columns) * panelWidth + 4, 300)
         let height = header + Double(rows) * panelHeight
 
         var svg = SVGWriter()
@@ -75,7 +75,7 @@ public struct AttentionHeatmap: Sendable {
         svg.text(title, x: 4, y: 15, size: 13, weight: "bold")
         svg.text("row = query (the token that looks), column = key (the token looked at)",
                  x: 4, y: 29, size: 9.5, fill: "#555")
-        drawLegend(&svg, right: width - 4)
+        drawLegend(&svg, x0: 4, y0: 36)
 
         for h in 0 ..< heads {
             let x0 = labelWidth + Double(h % columns) * panelWidth
@@ -120,9 +120,8 @@ public struct AttentionHeatmap: Sendable {
     }
 
     /// A colour bar with ticks at 0, 0.1, 0.5 and 1, placed by the same gamma as the cells.
-    private func drawLegend(_ svg: inout SVGWriter, right: Double) {
-        let barWidth = 120.0, x0 = right - barWidth, y0 = 6.0
-        let steps = 24
+    private func drawLegend(_ svg: inout SVGWriter, x0: Double, y0: Double) {
+        let barWidth = 120.0, steps = 24
         for i in 0 ..< steps {
             let v = Double(i) / Double(steps - 1)
             svg.rect(x: x0 + Double(i) * barWidth / Double(steps), y: y0, width: barWidth / Double(steps) + 0.3,
@@ -134,7 +133,8 @@ public struct AttentionHeatmap: Sendable {
             svg.line(x1: x, y1: y0 + 9, x2: x, y2: y0 + 12, stroke: "#666")
             svg.text(SVGWriter.number(tick), x: x, y: y0 + 21, size: 8.5, anchor: "middle", fill: "#444")
         }
-        svg.text("weight", x: x0 - 4, y: y0 + 8, size: 8.5, anchor: "end", fill: "#444")
+        svg.text("weight (colour ∝ weight^\(SVGWriter.number(gamma)); hatched = masked)", x: x0 + barWidth + 8, y: y0 + 8,
+                 size: 8.5, fill: "#444")
     }
 
     /// Diagonal grey hatching for masked cells.

@@ -20,14 +20,19 @@ public struct HTMLReport: Sendable {
     /// Logit lens: the top next token and its probability.   [L][T] each
     public var lensTokens: [[String]]
     public var lensProbabilities: [[Float]]
-    /// ‖residual‖ after each layer.   [L][T]
+    /// Row names of the logit lens; nil numbers the layers from 0.
+    public var lensLabels: [String]?
+    /// ‖residual‖ at each depth.   [depths][T]
     public var residualNorms: [[Float]]
+    /// The x ticks of the norm chart ("emb", "0", …); nil numbers them from 0.
+    public var residualNormLabels: [String]?
     /// Facts listed under the title as "name: value" (layers, heads, backend…).
     public var facts: [(name: String, value: String)]
 
     public init(model: String, prompt: String, tokens: [String], tokenIDs: [Int] = [],
                 attention: [[[[Float]]]], lensTokens: [[String]], lensProbabilities: [[Float]],
-                residualNorms: [[Float]], facts: [(name: String, value: String)] = []) {
+                residualNorms: [[Float]], lensLabels: [String]? = nil, residualNormLabels: [String]? = nil,
+                facts: [(name: String, value: String)] = []) {
         self.model = model
         self.prompt = prompt
         self.tokens = tokens
@@ -36,6 +41,8 @@ public struct HTMLReport: Sendable {
         self.lensTokens = lensTokens
         self.lensProbabilities = lensProbabilities
         self.residualNorms = residualNorms
+        self.lensLabels = lensLabels
+        self.residualNormLabels = residualNormLabels
         self.facts = facts
     }
 
@@ -77,14 +84,15 @@ public struct HTMLReport: Sendable {
             + "<p class=\"note\">Each block adds its attention and MLP output to the residual stream, so its norm "
             + "grows with depth. A token that many heads use as a resting place (an attention sink, often the first) "
             + "grows much larger.</p>\n"
-        page += "<figure>" + (try ResidualNormChart(tokens: tokens, norms: residualNorms).svg()) + "</figure>\n</section>\n"
+        page += "<figure>" + (try ResidualNormChart(tokens: tokens, norms: residualNorms,
+                                                     layerLabels: residualNormLabels).svg()) + "</figure>\n</section>\n"
 
         page += "<section id=\"lens\">\n<h2>Logit lens</h2>\n"
             + "<p class=\"note\">Apply the final norm and the unembedding to the residual stream after each layer: "
             + "which token would the model predict next if it stopped there? Read a column downwards to watch the "
             + "prediction form.</p>\n"
         page += "<figure>" + (try LogitLensTable(tokens: tokens, topTokens: lensTokens,
-                                                 probabilities: lensProbabilities).svg()) + "</figure>\n</section>\n"
+                                                 probabilities: lensProbabilities, layerLabels: lensLabels).svg()) + "</figure>\n</section>\n"
 
         page += "<section id=\"attention\">\n<h2>Attention patterns</h2>\n"
             + "<p class=\"note\">For every layer and head: row = the query token, column = the key token it attends "
@@ -116,8 +124,7 @@ public struct HTMLReport: Sendable {
         ol.tokens small{display:block;color:#888;font-size:10px}
         figure{margin:0;background:#fff;border:1px solid #e2e2e2;padding:6px;overflow-x:auto}
         figure svg{display:block;max-width:100%;height:auto}
-        .layers{display:grid;grid-template-columns:repeat(auto-fill,minmax(380px,1fr));gap:10px}
-        .layers svg{width:100%;height:auto}
+        .layers{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:10px}
         footer{margin:24px 0 8px;color:#888;font-size:12px}
         """
 }

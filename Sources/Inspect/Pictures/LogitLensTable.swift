@@ -52,7 +52,7 @@ public struct LogitLensTable: Sendable {
         let columnWidth = max(44, widest + 10)
         let labelWidth = max(46, (rowNames.map { TokenLabel.estimatedWidth($0, fontSize: fontSize) }.max() ?? 0) + 12)
         let header = 58.0, legendHeight = 26.0
-        let width = max(labelWidth + columnWidth * Double(positions) + 8, 300)
+        let width = max(labelWidth + columnWidth * Double(positions) + 8, 430)
         let height = header + rowHeight * Double(layers) + legendHeight
 
         var svg = SVGWriter()
@@ -85,7 +85,7 @@ public struct LogitLensTable: Sendable {
 
     private func drawLegend(_ svg: inout SVGWriter, x0: Double, y0: Double) {
         let barWidth = 120.0, steps = 24
-        svg.text("probability", x: x0 - 6, y: y0 + 8, size: 8.5, anchor: "end", fill: "#444")
+        svg.text("probability", x: x0 + barWidth + 8, y: y0 + 8, size: 8.5, fill: "#444")
         for i in 0 ..< steps {
             svg.rect(x: x0 + Double(i) * barWidth / Double(steps), y: y0, width: barWidth / Double(steps) + 0.3,
                      height: 9, fill: ColorScale.heat.color(Double(i) / Double(steps - 1)))

@@ -82,9 +82,13 @@ public struct ResidualNormChart: Sendable {
             svg.line(x1: plotLeft, y1: y(tick), x2: plotLeft + plotWidth, y2: y(tick), stroke: "#e4e4e4")
             svg.text(SVGWriter.number(tick, digits: 2), x: plotLeft - 5, y: y(tick) + 3, size: 9, anchor: "end", fill: "#444")
         }
-        // x ticks: every layer when few, else about ten.
-        let every = max(1, Int((Double(layers) / 10).rounded(.up)))
-        for l in stride(from: 0, to: layers, by: every) {
+        // x ticks: the first, then round layer numbers (every 1, 2, 5, 10… so that about ten show).
+        let every = [1, 2, 5, 10, 20, 50, 100].first { layers / $0 <= 12 } ?? layers
+        var lastTick = -Double.infinity
+        for l in 0 ..< layers {
+            let round = Int(names[l]).map { $0 % every == 0 } ?? true
+            guard l == 0 || round, x(l) - lastTick >= 24 else { continue }
+            lastTick = x(l)
             svg.line(x1: x(l), y1: plotTop + plotHeight, x2: x(l), y2: plotTop + plotHeight + 4, stroke: "#666")
             svg.text(names[l], x: x(l), y: plotTop + plotHeight + 15, size: 9, anchor: "middle", fill: "#444")
         }

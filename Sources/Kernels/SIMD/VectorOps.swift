@@ -30,27 +30,29 @@ func store16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>, _ i: Int) {
 }
 
 /// out = a + b.   a, b, out: [n]
+///
+/// add, mul, axpy and scale are plain loops on purpose: LLVM already turns them into AVX2 code
+/// (with a run-time check that the buffers do not overlap), and the benchmark measured
+/// hand-written SIMD16 versions slower, not faster. Reductions (dot, Σx², max) are different:
+/// LLVM may not reorder float sums, so those need explicit vector accumulators.
 func simdAdd(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int) {
-    forEachChunk(n, { i in store16(load16(a, i) + load16(b, i), out, i) }, tail: { i in out[i] = a[i] + b[i] })
+    for i in 0..<n { out[i] = a[i] + b[i] }
 }
 
 /// out = a ⊙ b.   a, b, out: [n]
 func simdMul(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int) {
-    forEachChunk(n, { i in store16(load16(a, i) * load16(b, i), out, i) }, tail: { i in out[i] = a[i] * b[i] })
+    for i in 0..<n { out[i] = a[i] * b[i] }
 }
 
 /// y ← y + α·x.   x, y: [n]
 func simdAxpy(_ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
-    let a = SIMD16<Float>(repeating: alpha)
-    forEachChunk(n, { i in store16(load16(y, i) + a * load16(x, i), y, i) }, tail: { i in y[i] += alpha * x[i] })
+    for i in 0..<n { y[i] += alpha * x[i] }
 }
 
 /// out = x · s ⊙ weight (the second half of RMSNorm).   x, weight, out: [n]
 func simdScaleMul(_ x: UnsafePointer<Float>, _ s: Float, _ weight: UnsafePointer<Float>,
                   _ out: UnsafeMutablePointer<Float>, _ n: Int) {
-    let sv = SIMD16<Float>(repeating: s)
-    forEachChunk(n, { i in store16(load16(x, i) * sv * load16(weight, i), out, i) },
-                 tail: { i in out[i] = x[i] * s * weight[i] })
+    for i in 0..<n { out[i] = x[i] * s * weight[i] }
 }
 
 /// Σ x² in Double (as the naive backend and ggml do), 16 squares at a time in Float.
@@ -65,18 +67,17 @@ func simdSumOfSquares(_ x: UnsafePointer<Float>, _ n: Int) -> Double {
     return sum
 }
 
-/// max of x[0..<n] (n ≥ 1).
+/// max of x[0..<n] (n ≥ 1). A scalar loop: Swift's `pointwiseMax` on SIMD16 is a generic,
+/// lane-by-lane function (measured 5× slower than this loop).
 func simdMax(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
-    var m = SIMD16<Float>(repeating: -.infinity)
-    var scalar = -Float.infinity
-    forEachChunk(n, { i in m = pointwiseMax(m, load16(x, i)) }, tail: { i in scalar = max(scalar, x[i]) })
-    return max(m.max(), scalar)
+    var m = -Float.infinity
+    for i in 0..<n { m = max(m, x[i]) }
+    return m
 }
 
 /// x ← x · s.   x: [n]
 func simdScale(_ x: UnsafeMutablePointer<Float>, _ s: Float, _ n: Int) {
-    let sv = SIMD16<Float>(repeating: s)
-    forEachChunk(n, { i in store16(load16(x, i) * sv, x, i) }, tail: { i in x[i] *= s })
+    for i in 0..<n { x[i] *= s }
 }
 
 /// The angles of RoPE for one position, computed once per call and shared by every head:

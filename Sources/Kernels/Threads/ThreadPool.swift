@@ -42,7 +42,7 @@ public final class ThreadPool: Sendable {
     public init(threads: Int = ThreadPool.coreCount, mechanism: Mechanism = .workers) {
         let wanted = max(1, threads)
         self.mechanism = mechanism
-        let crew = Crew(workers: wanted - 1)
+        let crew = Crew()
         var started: [UInt] = []
         for _ in 1..<(mechanism == .workers ? wanted : 1) {
             var thread = pthread_t()
@@ -62,7 +62,6 @@ public final class ThreadPool: Sendable {
                 Unmanaged<Crew>.fromOpaque(box).release()
             }
         }
-        crew.setWorkers(started.count)
         self.crew = crew
         self.threads = started
         self.threadCount = mechanism == .workers ? started.count + 1 : wanted
@@ -108,18 +107,23 @@ public final class ThreadPool: Sendable {
 }
 
 /// The state the caller and the workers share.
+///
+/// A loop is *open* while `generation` is odd. The caller waits for its chunks to be done, not
+/// for every worker to show up: a worker the OS has descheduled (a busy laptop) simply misses
+/// the loop, and the caller or the other workers run its share. `active` counts workers
+/// inside a loop, so that the caller can close it and forget `job` safely.
 private final class Crew: @unchecked Sendable {
-    /// The loop being run: chunk indices `0..<jobCount`, handed out by `nextChunk`.
-    /// Written only by the caller while every worker is between loops.
+    /// The loop being run: chunk indices `0..<jobCount`, handed out by `nextChunk`. Written only
+    /// by the caller while the loop is closed and no worker is active.
     private var job: ((Int) -> Void)?
     private var jobCount = 0
-    private var workers: Int
     private let nextChunk = Atomic<Int>(0)
-    /// Bumped once per loop; workers compare it with the last one they ran.
+    /// Chunks of the current loop that have finished.
+    private let completed = Atomic<Int>(0)
+    /// Odd while a loop is open, even while closed; +1 at each opening and closing.
     private let generation = Atomic<Int>(0)
-    /// Workers done with the current loop. The caller waits for all of them, so no worker can
-    /// still touch `job` when `run` returns.
-    private let finished = Atomic<Int>(0)
+    /// Workers between "I joined loop g" and "I left it".
+    private let active = Atomic<Int>(0)
     private let sleepers = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
@@ -131,8 +135,7 @@ private final class Crew: @unchecked Sendable {
     /// operations of a forward pass, short enough not to matter when the program is idle.
     private static let spinNanoseconds: UInt64 = 200_000
 
-    init(workers: Int) {
-        self.workers = workers
+    init() {
         mutex = .allocate(capacity: 1)
         wakeUp = .allocate(capacity: 1)
         pthread_mutex_init(mutex, nil)
@@ -146,20 +149,24 @@ private final class Crew: @unchecked Sendable {
         wakeUp.deallocate()
     }
 
-    /// Set once, before any loop runs, to the number of threads that did start.
-    func setWorkers(_ count: Int) { workers = count }
-
     func run(_ count: Int, _ body: (Int) -> Void) {
         callerLock.withLock { _ in
             withoutActuallyEscaping(body) { body in
                 job = body
                 jobCount = count
                 nextChunk.store(0, ordering: .relaxed)
-                finished.store(0, ordering: .relaxed)
-                announce()
+                completed.store(0, ordering: .relaxed)
+                generation.add(1, ordering: .sequentiallyConsistent)   // open (odd)
+                wakeSleepers()
                 runChunks(body, count: count)
                 var spins = 1
-                while finished.load(ordering: .acquiring) < workers {
+                while completed.load(ordering: .acquiring) < count {
+                    pause(spins)
+                    spins += 1
+                }
+                generation.add(1, ordering: .sequentiallyConsistent)   // close (even)
+                // A worker that joined before the close may still be reading `job`.
+                while active.load(ordering: .sequentiallyConsistent) > 0 {
                     pause(spins)
                     spins += 1
                 }
@@ -170,14 +177,13 @@ private final class Crew: @unchecked Sendable {
 
     func stop() {
         stopping.store(true, ordering: .sequentiallyConsistent)
-        announce()
+        generation.add(2, ordering: .sequentiallyConsistent)
+        wakeSleepers()
     }
 
-    /// Starts a new generation and wakes sleeping workers. Sequentially consistent with the
-    /// sleepers' check in `waitForWork`, so a worker either sees the new generation or is
-    /// woken.
-    private func announce() {
-        generation.add(1, ordering: .sequentiallyConsistent)
+    /// Wakes sleeping workers. Sequentially consistent with the sleepers' check in
+    /// `waitForLoop`, so a worker either sees the new generation or is woken.
+    private func wakeSleepers() {
         if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
             pthread_mutex_lock(mutex)
             pthread_cond_broadcast(wakeUp)
@@ -190,27 +196,37 @@ private final class Crew: @unchecked Sendable {
             let i = nextChunk.add(1, ordering: .relaxed).oldValue
             if i >= count { return }
             body(i)
+            completed.add(1, ordering: .releasing)
         }
     }
 
-    /// A worker's life: wait for a loop, run chunks, report, repeat.
+    /// A worker's life: wait for an open loop, join it, run chunks, leave, repeat.
     func work() {
         var seen = 0
         while true {
-            seen = waitForWork(after: seen)
+            seen = waitForLoop(after: seen)
             if stopping.load(ordering: .sequentiallyConsistent) { return }
-            if let body = job { runChunks(body, count: jobCount) }
-            finished.add(1, ordering: .releasing)
+            active.add(1, ordering: .sequentiallyConsistent)
+            // Still the loop we woke for? (If it closed meanwhile, `job` may be changing.)
+            if generation.load(ordering: .sequentiallyConsistent) == seen, let body = job {
+                runChunks(body, count: jobCount)
+            }
+            active.subtract(1, ordering: .sequentiallyConsistent)
         }
     }
 
-    /// Spins, then sleeps, until `generation` moves past `seen`; returns the new generation.
-    private func waitForWork(after seen: Int) -> Int {
+    /// True when `g` is an open loop the worker has not run yet.
+    @inline(__always)
+    private func isNewLoop(_ g: Int, after seen: Int) -> Bool { g & 1 == 1 && g != seen }
+
+    /// Spins, then sleeps, until a loop newer than `seen` is open (or the pool stops); returns
+    /// its generation.
+    private func waitForLoop(after seen: Int) -> Int {
         let start = DispatchTime.now().uptimeNanoseconds
         var spins = 1
         while true {
             let now = generation.load(ordering: .acquiring)
-            if now != seen { return now }
+            if isNewLoop(now, after: seen) || stopping.load(ordering: .relaxed) { return now }
             pause(spins)
             spins += 1
             if spins & 1023 == 0, DispatchTime.now().uptimeNanoseconds - start > Self.spinNanoseconds { break }
@@ -218,7 +234,7 @@ private final class Crew: @unchecked Sendable {
         pthread_mutex_lock(mutex)
         sleepers.add(1, ordering: .sequentiallyConsistent)
         var now = generation.load(ordering: .sequentiallyConsistent)
-        while now == seen {
+        while !isNewLoop(now, after: seen) && !stopping.load(ordering: .sequentiallyConsistent) {
             pthread_cond_wait(wakeUp, mutex)
             now = generation.load(ordering: .sequentiallyConsistent)
         }

@@ -57,14 +57,18 @@ struct ByteLevelBPE: Sendable {
         self.virtualTexts = virtualTexts
     }
 
-    /// One merge candidate: the pair (left, right) of the word and the merge that joins them.
+    /// One merge candidate: the pair (left, right) of the word, ordered by (rank, left) as
+    /// llama.cpp's `llm_bigram_bpe::comparator`. 16 bytes, four to a cache line.
     struct Candidate: MergeCandidate {
-        var rank: Int32, left: Int32, right: Int32
-        var leftSymbol: Int32, rightSymbol: Int32, result: Int32
+        /// rank << 32 | left: one comparison orders by rank, then leftmost.
+        var order: UInt64
+        var right: Int32
+        /// The right symbol when queued; if it has merged with its own neighbour since, the
+        /// candidate is stale. (The left symbol cannot change while `right` is alive.)
+        var rightSymbol: Int32
+        var left: Int { Int(order & 0xFFFF_FFFF) }
         @inline(__always)
-        func comesBefore(_ other: Candidate) -> Bool {
-            rank != other.rank ? rank < other.rank : left < other.left
-        }
+        func comesBefore(_ other: Candidate) -> Bool { order < other.order }
     }
 
     /// Buffers reused from word to word.
@@ -121,16 +125,17 @@ struct ByteLevelBPE: Sendable {
         for i in 1 ..< max(n, 1) { addCandidate(&s, left: Int32(i - 1), right: Int32(i)) }
 
         while let c = s.queue.pop() {
-            let l = Int(c.left), r = Int(c.right)
+            let l = c.left, r = Int(c.right)
             // Stale: one side was merged into something else since this candidate was queued.
-            guard s.lengths[l] > 0, s.lengths[r] > 0, s.symbols[l] == c.leftSymbol, s.symbols[r] == c.rightSymbol else { continue }
-            s.symbols[l] = c.result
+            guard s.lengths[l] > 0, s.lengths[r] > 0, s.symbols[r] == c.rightSymbol,
+                  let merge = merges.find(left: s.symbols[l], right: c.rightSymbol) else { continue }
+            s.symbols[l] = merge.result
             s.lengths[l] += s.lengths[r]
             s.lengths[r] = 0
             s.next[l] = s.next[r]
-            if s.next[r] >= 0 { s.previous[Int(s.next[r])] = c.left }
-            addCandidate(&s, left: s.previous[l], right: c.left)
-            addCandidate(&s, left: c.left, right: s.next[l])
+            if s.next[r] >= 0 { s.previous[Int(s.next[r])] = Int32(l) }
+            addCandidate(&s, left: s.previous[l], right: Int32(l))
+            addCandidate(&s, left: Int32(l), right: s.next[l])
         }
 
         for i in 0 ..< n where s.lengths[i] > 0 {
@@ -151,6 +156,6 @@ struct ByteLevelBPE: Sendable {
         guard left >= 0, right >= 0 else { return }
         let a = s.symbols[Int(left)], b = s.symbols[Int(right)]
         guard let merge = merges.find(left: a, right: b) else { return }
-        s.queue.push(Candidate(rank: merge.rank, left: left, right: right, leftSymbol: a, rightSymbol: b, result: merge.result))
+        s.queue.push(Candidate(order: UInt64(merge.rank) << 32 | UInt64(left), right: right, rightSymbol: b))
     }
 }

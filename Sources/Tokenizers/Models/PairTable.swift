@@ -1,11 +1,16 @@
 /// A hash map from a pair of symbol ids to the merge that joins them: its rank and result.
 ///
 /// Built once from `tokenizer.ggml.merges`; looked up for every adjacent pair while merging,
-/// so it is a flat open-addressing table with a multiplicative hash rather than a `Dictionary`.
+/// so it is a flat open-addressing table with a multiplicative hash rather than a `Dictionary`,
+/// and each slot keeps key, rank and result together (16 bytes: one cache miss per probe).
 struct PairTable: Sendable {
-    private var keys: [UInt64]
-    private var ranks: [Int32]
-    private var results: [Int32]
+    private struct Slot {
+        var key: UInt64     // left << 32 | right, or `empty`
+        var rank: Int32
+        var result: Int32
+    }
+
+    private var slots: [Slot]
     private var shift: UInt64
     private(set) var count = 0
     private static let empty = UInt64.max
@@ -13,9 +18,7 @@ struct PairTable: Sendable {
     init(expectedCount: Int) {
         var bits: UInt64 = 4
         while (1 << bits) < expectedCount * 2 { bits += 1 }
-        keys = [UInt64](repeating: Self.empty, count: 1 << bits)
-        ranks = [Int32](repeating: 0, count: 1 << bits)
-        results = [Int32](repeating: 0, count: 1 << bits)
+        slots = [Slot](repeating: Slot(key: Self.empty, rank: 0, result: 0), count: 1 << bits)
         shift = 64 - bits
     }
 
@@ -34,13 +37,11 @@ struct PairTable: Sendable {
     mutating func insertIfAbsent(left: Int32, right: Int32, rank: Int32, result: Int32) {
         let k = Self.key(left, right)
         var s = slot(of: k)
-        while keys[s] != Self.empty {
-            if keys[s] == k { return }
-            s = (s + 1) & (keys.count - 1)
+        while slots[s].key != Self.empty {
+            if slots[s].key == k { return }
+            s = (s + 1) & (slots.count - 1)
         }
-        keys[s] = k
-        ranks[s] = rank
-        results[s] = result
+        slots[s] = Slot(key: k, rank: rank, result: result)
         count += 1
     }
 
@@ -49,11 +50,13 @@ struct PairTable: Sendable {
     func find(left: Int32, right: Int32) -> (rank: Int32, result: Int32)? {
         let k = Self.key(left, right)
         var s = slot(of: k)
-        while true {
-            let stored = keys[s]
-            if stored == k { return (ranks[s], results[s]) }
-            if stored == Self.empty { return nil }
-            s = (s + 1) & (keys.count - 1)
+        return slots.withUnsafeBufferPointer { table in
+            while true {
+                let stored = table[s]
+                if stored.key == k { return (stored.rank, stored.result) }
+                if stored.key == Self.empty { return nil }
+                s = (s + 1) & (table.count - 1)
+            }
         }
     }
 }

@@ -28,6 +28,9 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
         var ignoreMerges = false
         /// The pre-tokenizer family adds BOS unless the file says otherwise.
         var addBOS = false
+        /// `llama_detokenize` removes spaces before punctuation and some contractions
+        /// (`clean_up_tokenization_spaces`).
+        var cleanSpaces = true
     }
 
     /// Every `tokenizer.ggml.pre` value Loupe accepts.
@@ -37,18 +40,21 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
             table[name] = Choice(preTokenizer: .llama3, ignoreMerges: true, addBOS: true)
         }
         for name in ["dbrx", "smaug-bpe"] { table[name] = Choice(preTokenizer: .llama3) }
-        for name in ["qwen2", "deepseek-r1-qwen", "kormo", "f2llmv2", "stablelm2", "hunyuan", "megrez", "solar-open"] {
-            table[name] = Choice(preTokenizer: .qwen2)
+        for name in ["qwen2", "deepseek-r1-qwen", "kormo", "f2llmv2", "hunyuan", "solar-open"] {
+            table[name] = Choice(preTokenizer: .qwen2, cleanSpaces: false)
         }
+        for name in ["stablelm2", "megrez"] { table[name] = Choice(preTokenizer: .qwen2) }
         for name in ["gpt-2", "phi-2", "jina-es", "jina-de", "gigachat", "jina-v2-es", "jina-v2-de", "a.x-4.0",
                      "mellum", "modern-bert", "jina-v1-en", "jina-v2-code", "roberta-bpe", "mpt", "olmo", "jais",
-                     "exaone4", "trillion", "granite-docling"] {
+                     "exaone4"] {
             table[name] = Choice(preTokenizer: .gpt2)
         }
-        for name in ["starcoder", "refact", "command-r", "smollm", "codeshell", "exaone", "minerva-7b"] {
+        for name in ["trillion", "granite-docling"] { table[name] = Choice(preTokenizer: .gpt2, cleanSpaces: false) }
+        for name in ["starcoder", "refact", "codeshell", "exaone", "minerva-7b"] {
             table[name] = Choice(preTokenizer: .starcoder)
         }
-        table["deepseek-coder"] = Choice(preTokenizer: .deepseekCoder)
+        for name in ["command-r", "smollm"] { table[name] = Choice(preTokenizer: .starcoder, cleanSpaces: false) }
+        table["deepseek-coder"] = Choice(preTokenizer: .deepseekCoder, cleanSpaces: false)
         table["falcon"] = Choice(preTokenizer: .falcon)
         return table
     }()
