@@ -107,6 +107,19 @@ struct InspectCommandTests {
         #expect(r.stdout.hasSuffix("loupe> quit\n"))
     }
 
+    @Test(.enabled(if: Loupe.hasSmolLM2, "Weights/SmolLM2 is absent: run Weights/setup.sh"))
+    func smolLM2KnowsTheCapitalOfFrance() throws {
+        let script = "prompt The capital of France is\nrun\nshow pattern 3\nshow Kcur-3\nquit\n"
+        let r = try Loupe.run(["inspect", "-m", Loupe.smolLM2], input: script)
+        #expect(r.status == 0, "\(r.stderr)")
+        let a = answers(r.stdout)
+        // 30 blocks × 20 points + 4 = 604 steps; SmolLM2 has 9 query heads and 3 key/value heads of 64.
+        #expect(a["run"]?.contains("[604/604] unembed.hook_out  [5, 49152]") == true)
+        #expect(a["run"]?.contains("next token: \" Paris\"") == true)
+        #expect(a["show pattern 3"]?.hasPrefix("blocks.3.attn.hook_pattern  [9, 5, 5]  min 0  max 1") == true)
+        #expect(a["show Kcur-3"]?.hasPrefix("blocks.3.attn.hook_rot_k  [5, 3, 64]") == true)
+    }
+
     @Test func answersInAPseudoTerminal() throws {
         var master: Int32 = 0, slave: Int32 = 0
         #expect(openpty(&master, &slave, nil, nil, nil) == 0)
