@@ -3,10 +3,12 @@
 // Each suite lives in its own file or folder and registers one entry here. Run in release:
 //   swift run -c release loupe-benchmarks kernels [--threads N] [--quick] [--types f32,q4_1]
 //   swift run -c release loupe-benchmarks gguf [MODEL]
+//   swift run -c release loupe-benchmarks tokenizer [MODEL] [MEGABYTES]
 
 let suites: [String: (ArraySlice<String>) throws -> Void] = [
     "kernels": KernelBenchmark.run,
     "gguf": { try ggufBenchmark(Array($0)) },
+    "tokenizer": { try runTokenizerBenchmark(arguments: Array($0)) },
 ]
 
 let arguments = CommandLine.arguments.dropFirst()

@@ -13,6 +13,11 @@ struct LoupeCommand: ParsableCommand {
         subcommands: [
             InfoCommand.self,
             QuantizeCommand.self,
+            TokenizeCommand.self,
+            DetokenizeCommand.self,
+            GenerateCommand.self,
+            ChatCommand.self,
+            LogitsCommand.self,
         ]
     )
 }

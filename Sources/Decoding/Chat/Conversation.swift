@@ -1,0 +1,61 @@
+import Tokenizers
+import Transformer
+
+/// A multi-turn chat that keeps the KV cache between turns: each turn evaluates only the text
+/// the template adds since the last one (the previous reply's closing tag and the new user
+/// message), as llama.cpp's `llama-cli` does.
+public final class Conversation {
+    public let generator: Generator
+    public let template: ChatTemplate
+    public private(set) var messages: [ChatMessage] = []
+    /// The system prompt every conversation starts with, if any.
+    public let systemPrompt: String?
+    /// The exact text whose tokens are in the KV cache.
+    private var cachedText: [UInt8] = []
+
+    public init(generator: Generator, template: ChatTemplate, systemPrompt: String? = nil) {
+        self.generator = generator
+        self.template = template
+        self.systemPrompt = systemPrompt
+        reset()
+    }
+
+    /// Starts over: no messages but the system prompt, empty KV cache.
+    public func reset() {
+        messages = systemPrompt.map { [ChatMessage(role: "system", content: $0)] } ?? []
+        cachedText = []
+        generator.session.reset()
+        generator.sampler.reset()
+    }
+
+    /// Adds the user's message, generates the assistant's reply (streamed to `onText`) and adds it.
+    /// On a full context the user's message is withdrawn and the error rethrown.
+    public func respond(to user: String, maxTokens: Int = -1, shouldStop: () -> Bool = { false },
+                        onText: (String) -> Void = { _ in }) throws(ModelError) -> GenerationResult {
+        let tokenizer = generator.tokenizer
+        let session = generator.session
+        messages.append(ChatMessage(role: "user", content: user))
+        let full = Array(template.format(messages, addAssistantPrompt: true).utf8)
+        let prompt: [Int]
+        if session.position > 0, full.starts(with: cachedText) {
+            prompt = tokenizer.encode(bytes: Array(full[cachedText.count...]), addBOS: false, parseSpecial: true)
+        } else {
+            // The template rewrote earlier text (or this is the first turn): evaluate it all.
+            session.reset()
+            generator.sampler.reset()
+            prompt = tokenizer.encode(bytes: full, addBOS: nil, parseSpecial: true)
+        }
+        let before = session.position
+        let result: GenerationResult
+        do {
+            result = try generator.generate(prompt: prompt, maxTokens: maxTokens, shouldStop: shouldStop, onText: onText)
+        } catch {
+            messages.removeLast()
+            session.truncate(to: before)
+            throw error
+        }
+        messages.append(ChatMessage(role: "assistant", content: result.text))
+        cachedText = full + tokenizer.decodeBytes(Array(result.tokens.prefix(result.evaluatedCount)))
+        return result
+    }
+}

@@ -1,1 +1,0 @@
-// Module Decoding: under construction in its own worktree.

@@ -1,1 +1,0 @@
-// Module Tokenizers: under construction in its own worktree.

@@ -1,0 +1,155 @@
+import Kernels
+
+// The Llama forward pass, one function per step of the lecture, in the order they run.
+//
+// Symbols: T tokens in this call, starting at absolute position `start`; P = start + T key
+// positions visible to the last of them; d = embedding width, h / h_kv = query / key-value
+// heads, d_head = head width, d_ff = MLP width, V = vocabulary. Buffers are row-major.
+
+extension InferenceSession {
+    /// Runs T tokens through the model, appending their keys and values to the cache, and leaves
+    /// the logits of the last token (or of all T) in `buffers.logits`.
+    /// tokens: [T]  -> logits: [T, V] or [1, V]
+    func forward(_ tokens: ArraySlice<Int>, allLogits: Bool) {
+        let c = model.configuration
+        let T = tokens.count
+        let positions = position ..< position + T
+        let x = buffers.residual.slice(0, T * c.embeddingLength)
+
+        embed(tokens, into: x)
+        hook(.embed, [T, c.embeddingLength], x, positions)
+        for block in 0 ..< c.blockCount {
+            transformerBlock(block, x, positions)
+        }
+        cache.count = positions.upperBound
+
+        let normalized = buffers.normalized.slice(0, T * c.embeddingLength)
+        rmsNorm(x, weight: model.weights.outputNorm, into: normalized, positions,
+                scalePoint: .lnFinalScale, normalizedPoint: .lnFinalNormalized)
+        unembed(normalized, allPositions: allLogits, positions)
+    }
+
+    /// One transformer block: attention then MLP, each read from and added to the residual stream.
+    /// x: [T, d]  (updated in place)
+    func transformerBlock(_ i: Int, _ x: UnsafeMutableBufferPointer<Float>, _ positions: Range<Int>) {
+        let c = model.configuration
+        let w = model.weights.blocks[i]
+        let T = positions.count
+        let d = c.embeddingLength
+        let normalized = buffers.normalized.slice(0, T * d)
+        let output = buffers.blockOutput.slice(0, T * d)
+        hook(.residPre(i), [T, d], x, positions)
+
+        // Attention sub-block.
+        rmsNorm(x, weight: w.attentionNorm, into: normalized, positions,
+                scalePoint: .ln1Scale(i), normalizedPoint: .ln1Normalized(i))
+        attention(block: i, normalized, into: output, positions)
+        hook(.attnOut(i), [T, d], output, positions)
+        residualAdd(output, to: x)
+        hook(.residMid(i), [T, d], x, positions)
+
+        // MLP sub-block.
+        rmsNorm(x, weight: w.mlpNorm, into: normalized, positions,
+                scalePoint: .ln2Scale(i), normalizedPoint: .ln2Normalized(i))
+        swiGLU(block: i, normalized, into: output, positions)
+        hook(.mlpOut(i), [T, d], output, positions)
+        residualAdd(output, to: x)
+        hook(.residPost(i), [T, d], x, positions)
+    }
+
+    // MARK: - Embedding
+
+    /// Looks up the row of W_E for each token.
+    /// tokens: [T]  W_E: [V, d]  -> x: [T, d]
+    func embed(_ tokens: ArraySlice<Int>, into x: UnsafeMutableBufferPointer<Float>) {
+        let d = model.configuration.embeddingLength
+        for (t, token) in tokens.enumerated() {
+            model.backend.embedding(model.weights.tokenEmbedding, row: token, into: x.slice(t * d, d))
+        }
+    }
+
+    // MARK: - RMSNorm
+
+    /// RMSNorm of every row: out = x / √(mean(x²) + ε) ⊙ γ.
+    /// x: [T, d]  γ: [d]  -> out: [T, d]
+    ///
+    /// With hooks set, the divisor ("scale", [T, 1]) and x / scale ([T, d]) are computed as
+    /// separate steps so a hook can read or patch them; without hooks one kernel call per row.
+    func rmsNorm(_ x: UnsafeMutableBufferPointer<Float>, weight gamma: UnsafeBufferPointer<Float>,
+                 into out: UnsafeMutableBufferPointer<Float>, _ positions: Range<Int>,
+                 scalePoint: HookPoint, normalizedPoint: HookPoint) {
+        let backend = model.backend
+        let epsilon = model.configuration.rmsEpsilon
+        let d = gamma.count
+        let T = positions.count
+        guard hooks != nil else {
+            for t in 0 ..< T {
+                backend.rmsNorm(x.slice(t * d, d).readOnly, weight: gamma, epsilon: epsilon, into: out.slice(t * d, d))
+            }
+            return
+        }
+        let scale = buffers.scale.slice(0, T)
+        for t in 0 ..< T {
+            let row = x.slice(t * d, d).readOnly
+            scale[t] = (backend.dot(row, row) / Float(d) + epsilon).squareRoot()
+        }
+        hook(scalePoint, [T, 1], scale, positions)
+        for t in 0 ..< T {
+            let inverse = 1 / scale[t]
+            for j in 0 ..< d { out[t * d + j] = x[t * d + j] * inverse }
+        }
+        hook(normalizedPoint, [T, d], out, positions)
+        for t in 0 ..< T {
+            let row = out.slice(t * d, d)
+            backend.mul(row.readOnly, gamma, into: row)
+        }
+    }
+
+    // MARK: - Linear layers
+
+    /// y = x·Wᵀ for every row: a matrix-vector product for one token, matrix-matrix for more.
+    /// W: [rows, columns]  x: [T, columns]  -> y: [T, rows]
+    func linear(_ w: WeightMatrix, _ x: UnsafeMutableBufferPointer<Float>, count T: Int,
+                into y: UnsafeMutableBufferPointer<Float>) {
+        let input = x.slice(0, T * w.columns).readOnly
+        let output = y.slice(0, T * w.rows)
+        if T == 1 {
+            model.backend.matVec(w, input, into: output)
+        } else {
+            model.backend.matMul(w, input, count: T, into: output)
+        }
+    }
+
+    // MARK: - Residual
+
+    /// The residual connection: x ← x + out.
+    /// x, out: [T, d]
+    func residualAdd(_ out: UnsafeMutableBufferPointer<Float>, to x: UnsafeMutableBufferPointer<Float>) {
+        model.backend.add(x.readOnly, out.readOnly, into: x)
+    }
+
+    // MARK: - Unembedding
+
+    /// Logits of the last position (or of every position): normalized x · W_Uᵀ.
+    /// x: [T, d]  W_U: [V, d]  -> logits: [T, V] or [1, V]
+    func unembed(_ x: UnsafeMutableBufferPointer<Float>, allPositions: Bool, _ positions: Range<Int>) {
+        let c = model.configuration
+        let d = c.embeddingLength
+        let T = positions.count
+        let rows = allPositions ? T : 1
+        let input = allPositions ? x : x.slice((T - 1) * d, d)
+        linear(model.weights.unembedding, input, count: rows, into: buffers.logits)
+        let shown = allPositions ? positions : positions.upperBound - 1 ..< positions.upperBound
+        hook(.logits, [rows, c.vocabularySize], buffers.logits.slice(0, rows * c.vocabularySize), shown)
+    }
+
+    // MARK: - Hooks
+
+    /// Hands an activation to the hooks, if any. Without hooks: one nil check, no allocation.
+    @inline(__always)
+    func hook(_ point: HookPoint, _ shape: @autoclosure () -> [Int], _ values: UnsafeMutableBufferPointer<Float>,
+              _ positions: Range<Int>) {
+        guard let hooks else { return }
+        hooks.visit(HookedActivation(point: point, shape: shape(), positions: positions, values: values))
+    }
+}

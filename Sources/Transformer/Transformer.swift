@@ -1,1 +1,0 @@
-// Module Transformer: under construction in its own worktree.

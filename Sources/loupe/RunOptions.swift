@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import Loupe
+
+/// How a command that runs the model computes: which kernels, how many threads.
+struct BackendOptions: ParsableArguments {
+    @Option(help: "Kernels: auto, naive, simd or blas.")
+    var backend: String = "auto"
+
+    @Option(name: .short, help: "Threads for matrix products (default: all cores).")
+    var threads: Int?
+
+    /// Opens the model file of `modelOptions`, builds the backend and binds the weights; the
+    /// tokenizer comes from the same file.
+    func load(_ modelOptions: ModelOptions) throws -> (Model, Tokenizer) {
+        let kind = try BackendKind(name: backend)
+        let file = try modelOptions.open()
+        let backend = try kind.makeBackend(threads: threads ?? ThreadPool.coreCount)
+        let tokenizer = try Tokenizer(file: file)
+        let model = try Model(file: file, backend: backend)
+        return (model, tokenizer)
+    }
+}
+
+/// The sampling options of `generate` and `chat`, with llama.cpp's defaults.
+struct SamplingOptions: ParsableArguments {
+    @Option(help: "Temperature; 0 or below is greedy.")
+    var temp: Float = 0.8
+    @Option(name: .customLong("top-k"), help: "Keep the k most likely tokens (0: off).")
+    var topK: Int = 40
+    @Option(name: .customLong("top-p"), help: "Keep the most likely tokens up to this total probability (1: off).")
+    var topP: Float = 0.95
+    @Option(name: .customLong("min-p"), help: "Drop tokens less likely than this fraction of the top one (0: off).")
+    var minP: Float = 0.05
+    @Option(name: .customLong("repeat-penalty"), help: "Penalize the last 64 tokens (1: off).")
+    var repeatPenalty: Float = 1
+    @Option(help: "Random seed (default: random).")
+    var seed: UInt32?
+
+    func parameters() throws -> SamplingParameters {
+        let p = SamplingParameters(temperature: temp, topK: topK, topP: topP, minP: minP,
+                                   repeatPenalty: repeatPenalty, seed: seed)
+        if let problem = p.validate() { throw CLIError(problem) }
+        return p
+    }
+}
+
+/// Writes a line to standard error (timings, notices).
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
