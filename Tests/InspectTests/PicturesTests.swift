@@ -162,3 +162,12 @@ import Testing
         }
     }
 }
+
+@Suite struct ResidualNormScaleTests {
+    @Test func forcedLogScaleWithEqualNormsStaysFinite() throws {
+        let svg = try ResidualNormChart(tokens: ["a"], norms: [[10], [10]], logScale: true).svg()
+        #expect(!svg.contains("nan") && !svg.contains("inf"))
+        let xml = try #require(XMLSummary.parse(svg))
+        #expect(xml.texts.contains("10") && xml.texts.contains("100"), "ticks span one decade")
+    }
+}

@@ -67,7 +67,7 @@ public struct AttentionHeatmap: Sendable {
         let panelTitle = 16.0, gap = 14.0, header = 62.0
         let panelWidth = mapWidth + gap
         let panelHeight = panelTitle + mapHeight + labelWidth + gap
-        let width = max(labelWidth + Double(columns) * panelWidth + 4, 300)
+        let width = max(labelWidth + Double(columns) * panelWidth + 4, 420)   // room for the subtitle
         let height = header + Double(rows) * panelHeight
 
         var svg = SVGWriter()

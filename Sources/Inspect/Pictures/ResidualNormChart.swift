@@ -49,7 +49,7 @@ public struct ResidualNormChart: Sendable {
         let positive = values.filter { $0 > 0 }
         let high = max(values.max() ?? 1, 1e-6)
         let low = positive.min() ?? high
-        let log = logScale ?? (high / low > 20)
+        let logarithmic = logScale ?? (high / low > 20)
 
         // Plot area, legend on the right.
         let plotLeft = 56.0, plotTop = 40.0, plotWidth = 560.0, plotHeight = 240.0
@@ -60,10 +60,11 @@ public struct ResidualNormChart: Sendable {
         let height = max(plotTop + plotHeight + 42, plotTop + Double(legendRows) * 14 + 10)
 
         // y mapping: linear from 0, or log10 between decades around the data.
-        let yLow = log ? Foundation.pow(10, Foundation.floor(Foundation.log10(max(low, 1e-6)))) : 0
-        let yHigh = log ? Foundation.pow(10, Foundation.ceil(Foundation.log10(high))) : niceCeiling(high)
+        let yLow = logarithmic ? pow(10, floor(log10(max(low, 1e-6)))) : 0
+        // At least one decade, even when every norm is the same power of ten.
+        let yHigh = logarithmic ? max(pow(10, ceil(log10(high))), 10 * yLow) : niceCeiling(high)
         func y(_ v: Double) -> Double {
-            let f = log ? (Foundation.log10(max(v, yLow)) - Foundation.log10(yLow)) / (Foundation.log10(yHigh) - Foundation.log10(yLow))
+            let f = logarithmic ? (log10(max(v, yLow)) - log10(yLow)) / (log10(yHigh) - log10(yLow))
                 : v / yHigh
             return plotTop + plotHeight * (1 - f)
         }
@@ -73,10 +74,10 @@ public struct ResidualNormChart: Sendable {
 
         var svg = SVGWriter()
         svg.text("Residual stream norm ‖x‖ after each layer", x: 4, y: 15, size: 13, weight: "bold")
-        svg.text("one line per position" + (log ? "; log scale" : ""), x: 4, y: 29, size: 9.5, fill: "#555")
+        svg.text("one line per position" + (logarithmic ? "; log scale" : ""), x: 4, y: 29, size: 9.5, fill: "#555")
         // Grid and y ticks.
-        let ticks: [Double] = log
-            ? stride(from: Foundation.log10(yLow), through: Foundation.log10(yHigh), by: 1).map { Foundation.pow(10, $0) }
+        let ticks: [Double] = logarithmic
+            ? stride(from: log10(yLow), through: log10(yHigh), by: 1).map { pow(10, $0) }
             : (0 ... 4).map { yHigh * Double($0) / 4 }
         for tick in ticks {
             svg.line(x1: plotLeft, y1: y(tick), x2: plotLeft + plotWidth, y2: y(tick), stroke: "#e4e4e4")
@@ -113,7 +114,7 @@ public struct ResidualNormChart: Sendable {
 
     /// 1, 2, 2.5 or 5 times a power of ten, at or above `v`: axis ends on a round number.
     private func niceCeiling(_ v: Double) -> Double {
-        let decade = Foundation.pow(10, Foundation.floor(Foundation.log10(v)))
+        let decade = pow(10, floor(log10(v)))
         return [1, 2, 2.5, 5, 10].map { $0 * decade }.first { $0 >= v } ?? 10 * decade
     }
 

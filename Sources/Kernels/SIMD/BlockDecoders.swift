@@ -1,7 +1,7 @@
 import GGUF
 
-// Fast decoders for every block format: each writes one block's weights as floats into a small
-// scratch buffer that stays in L1 (32 or 256 floats), never a whole row or matrix.
+// Fast decoders for every block format: each writes 32 weights of a block as floats into a
+// small scratch buffer (in registers once inlined), never a whole row or matrix.
 //
 // They are written as plain loops over bytes on purpose. Swift's generic SIMD conversions
 // (`SIMD16<Float>(SIMD16<Int32>(truncatingIfNeeded:))`) compile to out-of-line calls with a

@@ -130,14 +130,12 @@ func convertedDot(_ row: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ n: Int, 
 
 // MARK: - Dispatch by type
 
-/// Scratch floats a row kernel needs: one 256-weight block (the largest) or one float chunk.
-let rowScratchCount = 256
-
 /// w.row(r)·x for every r in `rows`, into y[r]. The switch on the type happens once per call;
-/// inside, each case is a loop specialised for one format.
+/// inside, each case is a loop specialised for one format. (The scratch is for converting
+/// 16-bit float rows; quantized rows have their own, in `decodedDot`.)
 /// w: [rows, columns]  x: [columns]  -> y[rows]
 func dotRows(_ w: WeightMatrix, _ rows: Range<Int>, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
-    withUnsafeTemporaryAllocation(of: Float.self, capacity: rowScratchCount) { scratch in
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: floatRowChunk) { scratch in
         let t = scratch.baseAddress!
         let blocks = w.columns / w.type.blockSize
         @inline(__always) func each<D: BlockDecoder>(_ d: D.Type) {
