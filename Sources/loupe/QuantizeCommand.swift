@@ -6,14 +6,20 @@ import Loupe
 struct QuantizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "quantize",
-        abstract: "Re-quantize a GGUF model's weights to another type (like llama-quantize --pure).",
+        abstract: "Re-quantize a GGUF model's weights to another type or to one of llama.cpp's mixes.",
         discussion: """
-            Every weight matrix, token embedding and output included, becomes TYPE, with ggml's \
-            reference quantizers (the bytes llama.cpp writes without an importance matrix). \
-            Norms and other 1-D tensors are stored as F32. Matrices whose rows are not whole \
-            blocks of TYPE fall back as in llama.cpp (Q4_K→Q5_0, Q5_K→Q5_1, Q6_K→Q8_0, \
-            Q2_K/Q3_K→Q4_0, else F16).
+            A TYPE (like llama-quantize --pure): every weight matrix, token embedding and output \
+            included, becomes TYPE, with ggml's reference quantizers (the bytes llama.cpp writes \
+            without an importance matrix). Norms and other 1-D tensors are stored as F32. \
+            Matrices whose rows are not whole blocks of TYPE fall back as in llama.cpp \
+            (Q4_K→Q5_0, Q5_K→Q5_1, Q6_K→Q8_0, Q2_K/Q3_K→Q4_0 where llama.cpp uses IQ4_NL, \
+            which Loupe lacks; else F16).
+            A MIX (like llama-quantize without --pure): llama.cpp's K-quant presets, which give \
+            the matrices quantization hurts most more bits (attn_v, ffn_down in some layers, \
+            attn_output; output and tied token embedding Q6_K, or Q8_0 when their rows are not \
+            whole blocks of 256). Q2_K_MIX is llama-quantize's Q2_K.
             TYPE: \(ModelQuantizer.targetTypes.map(\.name).joined(separator: ", ")).
+            MIX: \(QuantizationMix.allCases.map(\.name).joined(separator: ", ")).
             """
     )
 
@@ -23,16 +29,18 @@ struct QuantizeCommand: ParsableCommand {
     @Argument(help: "Output GGUF file (replaced if it exists).")
     var output: String
 
-    @Argument(help: "Target type, e.g. Q4_0, q8_0, Q4_K, F16.")
+    @Argument(help: "Target type or mix, e.g. Q4_0, q8_0, Q4_K, F16, Q4_K_M.")
     var type: String
 
     @Flag(name: .shortAndLong, help: "Do not list the tensors.")
     var quiet = false
 
     func validate() throws {
-        guard let target = GGMLType(name: type), ModelQuantizer.targetTypes.contains(target) else {
+        guard QuantizationMix(name: type) != nil
+                || GGMLType(name: type).map(ModelQuantizer.targetTypes.contains) == true else {
             throw ValidationError("unknown or unsupported type '\(type)'; choose one of "
-                                  + ModelQuantizer.targetTypes.map(\.name).joined(separator: ", "))
+                                  + ModelQuantizer.targetTypes.map(\.name).joined(separator: ", ")
+                                  + " or a mix: " + QuantizationMix.allCases.map(\.name).joined(separator: ", "))
         }
         guard URL(fileURLWithPath: input).standardizedFileURL != URL(fileURLWithPath: output).standardizedFileURL else {
             throw ValidationError("output would overwrite the input file \(input)")
@@ -41,19 +49,25 @@ struct QuantizeCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let target = GGMLType(name: type)!   // checked by validate()
             let source = try GGUFFile(path: input)
             let start = Date()
-            let writer = try ModelQuantizer.quantize(source, to: target) { tensor in
+            let report = { (tensor: ModelQuantizer.TensorReport) in
                 guard !quiet else { return }
                 let shape = tensor.shape.map(String.init).joined(separator: " × ")
                 let change = tensor.from == tensor.to ? "\(tensor.to) (copied)" : "\(tensor.from) → \(tensor.to)"
                 print("\(tensor.name.padding(toLength: 32, withPad: " ", startingAt: 0)) [\(shape)] \(change)")
             }
+            let writer: GGUFWriter, targetName: String
+            if let mix = QuantizationMix(name: type) {
+                (writer, targetName) = (try ModelQuantizer.quantize(source, mix: mix, report: report), mix.name)
+            } else {
+                let target = GGMLType(name: type)!   // checked by validate()
+                (writer, targetName) = (try ModelQuantizer.quantize(source, to: target, report: report), target.name)
+            }
             try writer.write(to: output)
             let after = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
             print(String(format: "%@: %d tensors, %.1f MB → %.1f MB (%@) in %.1f s", output, writer.tensors.count,
-                         Double(source.fileSize) / 1e6, Double(after) / 1e6, target.name,
+                         Double(source.fileSize) / 1e6, Double(after) / 1e6, targetName,
                          Date().timeIntervalSince(start)))
         }
     }

@@ -34,6 +34,69 @@ import GGUF
         }
     }
 
+    /// tiny-q4_k_m.gguf is `llama-quantize tiny-f32.gguf tiny-q4_k_m.gguf Q4_K_M` (no --pure):
+    /// the mix must choose the same type for every tensor and write the same bytes.
+    @Test(.enabled(if: TestData.hasTinyModels, "needs ../shared/conformance/tiny"))
+    func q4KMMixHasLlamaQuantizesTypesAndBytes() throws {
+        let source = try GGUFFile(path: TestData.tinyDirectory.appendingPathComponent("tiny-f32.gguf").path)
+        let reference = try GGUFFile(path: TestData.tinyDirectory.appendingPathComponent("tiny-q4_k_m.gguf").path)
+        let writer = try ModelQuantizer.quantize(source, mix: .q4_K_M)
+
+        #expect(writer.values["general.file_type"] == .uint32(15))
+        #expect(writer.values["general.file_type"] == reference.metadata["general.file_type"])
+        #expect(writer.tensors.map(\.name).sorted() == reference.tensors.map(\.name).sorted())
+        // The mix really mixes: Q4_K, Q6_K for output and some attn_v / ffn_down, F32 norms.
+        #expect(Set(writer.tensors.map(\.type)) == [.q4_K, .q6_K, .f32])
+        for tensor in writer.tensors {
+            let expected = try reference.requireTensor(tensor.name)
+            #expect(tensor.type == expected.type, "\(tensor.name)")
+            let same = tensor.data.elementsEqual(reference.data(of: expected))
+            #expect(same, "\(tensor.name) (\(tensor.type)) differs from llama-quantize's bytes")
+        }
+    }
+
+    /// llama.cpp's layer rules on a model shaped like SmolLM2-135M (30 layers, 576 columns,
+    /// tied embedding, 9 heads over 3 KV heads): the types llama-quantize chose for it.
+    @Test func mixesFollowLlamaCppsLayerRules() throws {
+        var model = GGUFWriter()
+        model.set("general.architecture", .string("llama"))
+        model.set("llama.block_count", .uint32(30))
+        model.set("llama.attention.head_count", .uint32(9))
+        model.set("llama.attention.head_count_kv", .uint32(3))
+        model.addTensor(name: "token_embd.weight", shape: [576, 2], floats: [Float](repeating: 0.5, count: 1152))
+        for layer in 0..<30 {
+            for name in ["attn_v", "attn_output", "ffn_down", "attn_q"] {
+                model.addTensor(name: "blk.\(layer).\(name).weight", shape: [256, 1], floats: [Float](repeating: 0.5, count: 256))
+            }
+            model.addTensor(name: "blk.\(layer).attn_norm.weight", shape: [256], floats: [Float](repeating: 1, count: 256))
+        }
+        let path = temporaryPath("layers.gguf")
+        try model.write(to: path)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let file = try GGUFFile(path: path)
+
+        func layers(_ mix: QuantizationMix, _ name: String, _ type: GGMLType) -> [Int] {
+            let types = mix.tensorTypes(of: file)
+            return (0..<30).filter { types["blk.\($0).\(name).weight"] == type }
+        }
+        // use_more_bits(i, 30): i < 3, i >= 26, or (i − 3) % 3 == 2.
+        let moreBits = [0, 1, 2, 5, 8, 11, 14, 17, 20, 23, 26, 27, 28, 29]
+        #expect(layers(.q4_K_M, "attn_v", .q6_K) == moreBits)
+        #expect(layers(.q4_K_M, "ffn_down", .q6_K) == moreBits)
+        #expect(layers(.q5_K_M, "ffn_down", .q6_K) == moreBits)
+        #expect(layers(.q4_K_M, "attn_q", .q4_K).count == 30)
+        #expect(layers(.q3_K_M, "attn_v", .q5_K) == [0, 1])
+        #expect(layers(.q3_K_M, "ffn_down", .q5_K) == [0])
+        #expect(layers(.q3_K_M, "attn_output", .q4_K).count == 30)
+        #expect(layers(.q4_K_S, "attn_v", .q5_K) == [0, 1, 2, 3])
+        #expect(layers(.q4_K_S, "ffn_down", .q5_K) == [0, 1, 2])
+        #expect(layers(.q2_K, "attn_v", .q3_K).count == 30)   // 9 / 3 heads < 4: Q3_K, not Q4_K
+        #expect(layers(.q2_K, "attn_q", .q2_K).count == 30)
+        // The tied embedding gets the output's type: Q6_K, but 576 is not whole blocks of 256: Q8_0.
+        #expect(QuantizationMix.allCases.allSatisfy { $0.tensorTypes(of: file)["token_embd.weight"] == .q8_0 })
+        #expect(QuantizationMix.q4_K_M.tensorTypes(of: file)["blk.0.attn_norm.weight"] == .f32)
+    }
+
     /// Written to disk and read back, the file has every key, tensor and byte of the writer.
     @Test func roundTripsThroughGGUFWriterAndFile() throws {
         var generator = SplitMix(seed: 3)

@@ -4,9 +4,10 @@ import Kernels
 import Testing
 import Transformer
 
-/// Every quantization of SmolLM2-135M that is present in `Weights/` loads and generates on
-/// every backend. Absent files are skipped (make them with `loupe quantize`).
-struct QuantizationTests {
+/// Every quantization of SmolLM2-135M loads and generates on every backend. A file absent from
+/// `Weights/` is made from the default Q4_1 model with `ModelQuantizer`, as llama-quantize would
+/// make it (the `_M` names and Q2_K are llama.cpp's mixes), in a temporary file deleted after use.
+@Suite(.serialized) struct QuantizationTests {
     static let types = ["F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1",
                         "Q2_K", "Q3_K_M", "Q4_K_M", "Q5_K_M", "Q6_K"]
     /// "The capital of France is" in SmolLM2's vocabulary; the next token is " Paris" (7042)
@@ -22,17 +23,39 @@ struct QuantizationTests {
         return best - x.startIndex
     }
 
+    /// `Weights/SmolLM2-135M-Instruct.<type>.gguf`, or the default model quantized to `type`
+    /// in a temporary file (`temporary` is true: the caller deletes it).
+    static func model(_ type: String) throws -> (path: String, temporary: Bool) {
+        if let path = TestData.smolLM2(type) { return (path, false) }
+        let source = try GGUFFile(path: try #require(TestData.smolLM2))
+        let start = Date()
+        let writer = if let mix = QuantizationMix(name: type == "Q2_K" ? "Q2_K_MIX" : type) {
+            try ModelQuantizer.quantize(source, mix: mix)
+        } else {
+            try ModelQuantizer.quantize(source, to: try #require(GGMLType(name: type)))
+        }
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("loupe-\(getpid())-SmolLM2-135M-Instruct.\(type).gguf").path
+        try writer.write(to: path)
+        print(String(format: "SmolLM2 %@: quantized from Q4_1 in %.1f s", type, Date().timeIntervalSince(start)))
+        return (path, true)
+    }
+
     @Test("loads and generates on every backend; fast backends agree with naive",
           .enabled(if: TestData.smolLM2 != nil, "SmolLM2 weights absent"),
           arguments: types)
     func generates(type: String) throws {
-        guard let path = TestData.smolLM2(type) else {
-            print("SmolLM2 \(type): absent, skipped")
-            return
-        }
+        let (path, temporary) = try Self.model(type)
+        defer { if temporary { try? FileManager.default.removeItem(atPath: path) } }
         let file = try GGUFFile(path: path)
-        let backends: [any Backend] = [NaiveBackend()]
-            + [BackendKind.simd, .blas, .auto].compactMap { try? $0.makeBackend() }
+        var backends: [any Backend] = [NaiveBackend()]
+        for kind in [BackendKind.simd, .blas, .auto] {
+            do {
+                backends.append(try kind.makeBackend())
+            } catch {
+                print("SmolLM2 \(type): \(kind) skipped (\(error))")
+            }
+        }
         var naive: [Float] = []
         for backend in backends {
             let model = try Model(file: file, backend: backend)

@@ -7,6 +7,7 @@ import GGUF
 /// becomes `type`, quantized row by row with ggml's reference quantizers, so the bytes are the
 /// ones llama.cpp writes. Other tensors (norms, biases: 1-D) are stored as F32. Metadata is
 /// copied, with `general.file_type` and `general.quantization_version` set as llama.cpp sets them.
+/// `quantize(_:mix:)` instead follows one of llama.cpp's mixed presets (`QuantizationMix`).
 public enum ModelQuantizer {
     /// What happened to one tensor.
     public struct TensorReport: Sendable, Equatable {
@@ -26,15 +27,30 @@ public enum ModelQuantizer {
     public static func quantize(_ source: GGUFFile, to type: GGMLType,
                                 report: (TensorReport) -> Void = { _ in }) throws(ModelQuantizerError) -> GGUFWriter {
         guard targetTypes.contains(type) else { throw .unsupportedTarget(type) }
+        let types = Dictionary(uniqueKeysWithValues: source.tensors.map { ($0.name, targetType(for: $0, requested: type)) })
+        return try quantize(source, types: types, fileType: fileType(for: type), report: report)
+    }
+
+    /// A writer holding `source` quantized with one of llama.cpp's mixed presets (`Q4_K_M` …):
+    /// the tensor types `llama-quantize` chooses for it, same bytes.
+    public static func quantize(_ source: GGUFFile, mix: QuantizationMix,
+                                report: (TensorReport) -> Void = { _ in }) throws(ModelQuantizerError) -> GGUFWriter {
+        try quantize(source, types: mix.tensorTypes(of: source), fileType: mix.fileType, report: report)
+    }
+
+    /// Every tensor of `source` converted to `types[name]`, metadata copied, with
+    /// `general.file_type` and `general.quantization_version` set as llama.cpp sets them.
+    static func quantize(_ source: GGUFFile, types: [String: GGMLType], fileType: UInt32,
+                         report: (TensorReport) -> Void) throws(ModelQuantizerError) -> GGUFWriter {
         var writer = GGUFWriter(alignment: source.alignment)
         for key in source.metadataKeys where key != "general.alignment" {
             writer.set(key, source.metadata[key]!)
         }
-        writer.set("general.file_type", .uint32(fileType(for: type)))
+        writer.set("general.file_type", .uint32(fileType))
         writer.set("general.quantization_version", .uint32(2))   // ggml's GGML_QNT_VERSION, as llama.cpp writes it
 
         for info in source.tensors {
-            let target = targetType(for: info, requested: type)
+            let target = types[info.name] ?? info.type
             let bytes = source.data(of: info)
             let data: [UInt8]
             if target == info.type {
@@ -51,12 +67,17 @@ public enum ModelQuantizer {
         return writer
     }
 
+    /// Whether llama.cpp quantizes a tensor: a matrix (two or more dimensions) named `*weight`,
+    /// not a norm.
+    static func isWeightMatrix(_ info: GGUFTensorInfo) -> Bool {
+        info.name.hasSuffix("weight") && info.shape.count >= 2 && !info.name.contains("_norm.weight")
+    }
+
     /// The type a tensor gets: `requested` for weight matrices whose rows are whole blocks of it,
     /// llama.cpp's fallback when they are not, F32 for everything else that Loupe can read
     /// (unknown types are kept as they are).
     public static func targetType(for info: GGUFTensorInfo, requested: GGMLType) -> GGMLType {
-        let isWeightMatrix = info.name.hasSuffix("weight") && info.shape.count >= 2
-        guard isWeightMatrix else {
+        guard isWeightMatrix(info) else {
             return info.type.isComputable ? .f32 : info.type
         }
         var target = requested
