@@ -14,6 +14,8 @@ struct QuantizeCommand: ParsableCommand {
             Matrices whose rows are not whole blocks of TYPE fall back as in llama.cpp \
             (Q4_K→Q5_0, Q5_K→Q5_1, Q6_K→Q8_0, Q2_K/Q3_K→Q4_0 where llama.cpp uses IQ4_NL, \
             which Loupe lacks; else F16).
+            With --no-pure, the output matrix and the tied token embedding become Q6_K (Q8_0 \
+            when their rows are not whole blocks), as llama-quantize does without --pure.
             A MIX (like llama-quantize without --pure): llama.cpp's K-quant presets, which give \
             the matrices quantization hurts most more bits (attn_v, ffn_down in some layers, \
             attn_output; output and tied token embedding Q6_K, or Q8_0 when their rows are not \
@@ -31,6 +33,10 @@ struct QuantizeCommand: ParsableCommand {
 
     @Argument(help: "Target type or mix, e.g. Q4_0, q8_0, Q4_K, F16, Q4_K_M.")
     var type: String
+
+    @Flag(inversion: .prefixedNo,
+          help: "With a TYPE: every matrix TYPE (--pure), or, as llama-quantize without --pure, output and tied token embedding Q6_K/Q8_0 (--no-pure).")
+    var pure = true
 
     @Flag(name: .shortAndLong, help: "Do not list the tensors.")
     var quiet = false
@@ -62,7 +68,7 @@ struct QuantizeCommand: ParsableCommand {
                 (writer, targetName) = (try ModelQuantizer.quantize(source, mix: mix, report: report), mix.name)
             } else {
                 let target = GGMLType(name: type)!   // checked by validate()
-                (writer, targetName) = (try ModelQuantizer.quantize(source, to: target, report: report), target.name)
+                (writer, targetName) = (try ModelQuantizer.quantize(source, to: target, pure: pure, report: report), target.name)
             }
             try writer.write(to: output)
             let after = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0

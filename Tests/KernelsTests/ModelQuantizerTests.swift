@@ -95,6 +95,11 @@ import GGUF
         // The tied embedding gets the output's type: Q6_K, but 576 is not whole blocks of 256: Q8_0.
         #expect(QuantizationMix.allCases.allSatisfy { $0.tensorTypes(of: file)["token_embd.weight"] == .q8_0 })
         #expect(QuantizationMix.q4_K_M.tensorTypes(of: file)["blk.0.attn_norm.weight"] == .f32)
+        // llama-quantize Q4_0 without --pure: the same rule for the tied embedding only.
+        var reports: [ModelQuantizer.TensorReport] = []
+        _ = try ModelQuantizer.quantize(file, to: .q4_0, pure: false) { reports.append($0) }
+        #expect(reports.filter { $0.to != .q4_0 && $0.to != .f32 }.map(\.name) == ["token_embd.weight"])
+        #expect(reports.first { $0.name == "token_embd.weight" }?.to == .q8_0)
     }
 
     /// Written to disk and read back, the file has every key, tensor and byte of the writer.

@@ -24,10 +24,22 @@ public enum ModelQuantizer {
 
     /// A writer holding `source` with its weights converted to `type`. `report` is called once
     /// per tensor, in file order, as it is converted.
-    public static func quantize(_ source: GGUFFile, to type: GGMLType,
+    ///
+    /// `pure: false` is llama-quantize without `--pure` for a type that has no mix of its own
+    /// (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q6_K): the output matrix, or the token embedding when it
+    /// doubles as the output, becomes Q6_K (Q8_0 when its rows are not whole blocks of `type`).
+    /// Float types are unaffected. For the K types' mixes, see `quantize(_:mix:report:)`.
+    public static func quantize(_ source: GGUFFile, to type: GGMLType, pure: Bool = true,
                                 report: (TensorReport) -> Void = { _ in }) throws(ModelQuantizerError) -> GGUFWriter {
         guard targetTypes.contains(type) else { throw .unsupportedTarget(type) }
-        let types = Dictionary(uniqueKeysWithValues: source.tensors.map { ($0.name, targetType(for: $0, requested: type)) })
+        let tiedEmbedding = !source.tensors.contains { $0.name == "output.weight" }
+        let isFloat = [GGMLType.f32, .f16, .bf16].contains(type)
+        var types: [String: GGMLType] = [:]
+        for info in source.tensors {
+            let isOutput = isWeightMatrix(info) && QuantizationMix.isOutput(info.name, tiedEmbedding: tiedEmbedding)
+            let requested = !pure && !isFloat && isOutput ? QuantizationMix.outputType(columns: info.columns, base: type) : type
+            types[info.name] = targetType(for: info, requested: requested)
+        }
         return try quantize(source, types: types, fileType: fileType(for: type), report: report)
     }
 

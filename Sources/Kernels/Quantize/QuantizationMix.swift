@@ -94,8 +94,8 @@ public enum QuantizationMix: String, CaseIterable, Sendable {
                 continue
             }
             let name = info.name
-            if name == "output.weight" || (tiedEmbedding && name == "token_embd.weight") {
-                type = info.columns % baseType.blockSize != 0 ? .q8_0 : .q6_K
+            if Self.isOutput(name, tiedEmbedding: tiedEmbedding) {
+                type = Self.outputType(columns: info.columns, base: baseType)
             } else if Self.isAttentionValue(name) {
                 type = attentionValueType(layer: valueIndex, of: valueCount, groupSize: groupSize)
                 valueIndex += 1
@@ -132,6 +132,17 @@ public enum QuantizationMix: String, CaseIterable, Sendable {
         case .q4_K_S: layer < layers / 8 ? .q5_K : baseType
         case .q3_K_S, .q5_K_S: baseType
         }
+    }
+
+    /// The output matrix, or the token embedding when there is no output matrix (tied).
+    static func isOutput(_ name: String, tiedEmbedding: Bool) -> Bool {
+        name == "output.weight" || (tiedEmbedding && name == "token_embd.weight")
+    }
+
+    /// What llama-quantize (without --pure) makes of the output matrix of a file quantized to
+    /// `base`: Q6_K, or Q8_0 when its rows are not whole blocks of `base` or `base` is Q8_0.
+    static func outputType(columns: Int, base: GGMLType) -> GGMLType {
+        columns % base.blockSize != 0 || base == .q8_0 ? .q8_0 : .q6_K
     }
 
     /// llama.cpp's attn_v category: value projections, fused or not.
