@@ -12,8 +12,7 @@ struct QuantizeCommand: ParsableCommand {
             included, becomes TYPE, with ggml's reference quantizers (the bytes llama.cpp writes \
             without an importance matrix). Norms and other 1-D tensors are stored as F32. \
             Matrices whose rows are not whole blocks of TYPE fall back as in llama.cpp \
-            (Q4_K→Q5_0, Q5_K→Q5_1, Q6_K→Q8_0, Q2_K/Q3_K→Q4_0 where llama.cpp uses IQ4_NL, \
-            which Loupe lacks; else F16).
+            (Q4_K→Q5_0, Q5_K→Q5_1, Q6_K→Q8_0, Q2_K/Q3_K→Q4_0; else F16).
             With --no-pure, the output matrix and the tied token embedding become Q6_K (Q8_0 \
             when their rows are not whole blocks), as llama-quantize does without --pure.
             A MIX (like llama-quantize without --pure): llama.cpp's K-quant presets, which give \

@@ -94,8 +94,9 @@ public enum ModelQuantizer {
         }
         var target = requested
         if info.columns % target.blockSize != 0 {
-            // llama.cpp: Q4_K → Q5_0, Q5_K → Q5_1, Q6_K → Q8_0, Q2_K/Q3_K → IQ4_NL (which
-            // Loupe lacks; Q4_0 is its closest relative), then F16 if still not whole blocks.
+            // llama.cpp's tensor_type_fallback: Q4_K → Q5_0, Q5_K → Q5_1, Q6_K → Q8_0,
+            // Q2_K/Q3_K → Q4_0 (older llama.cpp chose IQ4_NL, which Loupe lacks), then F16
+            // if still not whole blocks.
             target = switch requested {
             case .q2_K, .q3_K: .q4_0
             case .q4_K: .q5_0
