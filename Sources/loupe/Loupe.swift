@@ -18,6 +18,7 @@ struct LoupeCommand: ParsableCommand {
             GenerateCommand.self,
             ChatCommand.self,
             LogitsCommand.self,
+            BenchCommand.self,
         ]
     )
 }
