@@ -4,11 +4,13 @@
 //   swift run -c release loupe-benchmarks kernels [--threads N] [--quick] [--types f32,q4_1]
 //   swift run -c release loupe-benchmarks gguf [MODEL]
 //   swift run -c release loupe-benchmarks tokenizer [MODEL] [MEGABYTES]
+//   swift run -c release loupe-benchmarks hooks [MODEL] [--tokens N] [--rounds R]
 
 let suites: [String: (ArraySlice<String>) throws -> Void] = [
     "kernels": KernelBenchmark.run,
     "gguf": { try ggufBenchmark(Array($0)) },
     "tokenizer": { try runTokenizerBenchmark(arguments: Array($0)) },
+    "hooks": { try hooksBenchmark(Array($0)) },
 ]
 
 let arguments = CommandLine.arguments.dropFirst()

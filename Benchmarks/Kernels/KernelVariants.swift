@@ -18,8 +18,8 @@ func kernelVariants(pool: ThreadPool) -> [KernelVariant] {
                       backend: SIMDBackend(pool: pool)),
     ]
     variants.append(KernelVariant(
-        name: "simd-q8", why: "v2b: like simd, but x rounded to int8 per 32 (llama.cpp's Q8 activations) and "
-        + "integer multiply-adds (int8 × 4-bit) for quantized matVec; batches as simd.",
+        name: "simd-q8", why: "v2b: like simd, but x rounded to int8 per 16 (like llama.cpp's Q8 activations) and "
+        + "integer multiply-adds (int8 × 4-bit) for quantized weights, one token at a time.",
         backend: SIMDBackend(pool: pool, activations: .int8)))
     if let blas = try? BLASBackend(pool: pool) {
         variants.append(KernelVariant(

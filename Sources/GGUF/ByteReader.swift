@@ -41,11 +41,11 @@ struct ByteReader {
 
     /// A count that announces `elementSize`-byte items: refused when they could not fit in
     /// the rest of the file, so no allocation is ever larger than the file.
-    mutating func readCount(_ what: String, elementSize: Int) throws(GGUFError) -> Int {
+    mutating func readCount(_ what: @autoclosure () -> String, elementSize: Int) throws(GGUFError) -> Int {
         let start = offset
-        let count = try read(UInt64.self, what)
+        let count = try read(UInt64.self, what())
         guard count <= UInt64(remaining / max(elementSize, 1)) else {
-            throw error(.countTooLarge(what: what, count: count, remaining: remaining), at: start)
+            throw error(.countTooLarge(what: what(), count: count, remaining: remaining), at: start)
         }
         return Int(count)
     }

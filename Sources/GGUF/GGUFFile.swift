@@ -183,20 +183,21 @@ public final class GGUFFile: @unchecked Sendable {
 
     private static func readValue(of type: GGUFValueType, key: String, depth: Int,
                                   from reader: inout ByteReader) throws(GGUFError) -> GGUFValue {
-        let what = "value of '\(key)'"
+        // Messages are built only when something goes wrong: a vocabulary has 10⁵ values.
+        func what() -> String { "value of '\(key)'" }
         switch type {
-        case .uint8: return .uint8(try reader.read(UInt8.self, what))
-        case .int8: return .int8(try reader.read(Int8.self, what))
-        case .uint16: return .uint16(try reader.read(UInt16.self, what))
-        case .int16: return .int16(try reader.read(Int16.self, what))
-        case .uint32: return .uint32(try reader.read(UInt32.self, what))
-        case .int32: return .int32(try reader.read(Int32.self, what))
-        case .uint64: return .uint64(try reader.read(UInt64.self, what))
-        case .int64: return .int64(try reader.read(Int64.self, what))
-        case .float32: return .float32(try reader.readFloat(what))
-        case .float64: return .float64(try reader.readDouble(what))
-        case .bool: return .bool(try reader.read(UInt8.self, what) != 0)
-        case .string: return .string(try reader.readString(what))
+        case .uint8: return .uint8(try reader.read(UInt8.self, what()))
+        case .int8: return .int8(try reader.read(Int8.self, what()))
+        case .uint16: return .uint16(try reader.read(UInt16.self, what()))
+        case .int16: return .int16(try reader.read(Int16.self, what()))
+        case .uint32: return .uint32(try reader.read(UInt32.self, what()))
+        case .int32: return .int32(try reader.read(Int32.self, what()))
+        case .uint64: return .uint64(try reader.read(UInt64.self, what()))
+        case .int64: return .int64(try reader.read(Int64.self, what()))
+        case .float32: return .float32(try reader.readFloat(what()))
+        case .float64: return .float64(try reader.readDouble(what()))
+        case .bool: return .bool(try reader.read(UInt8.self, what()) != 0)
+        case .string: return .string(try reader.readString(what()))
         case .array:
             guard depth < maxArrayNesting else { throw reader.error(.nestingTooDeep(key: key)) }
             let typeOffset = reader.offset

@@ -18,6 +18,9 @@ struct LoupeCommand: ParsableCommand {
             GenerateCommand.self,
             ChatCommand.self,
             LogitsCommand.self,
+            InspectCommand.self,
+            DumpCommand.self,
+            ReportCommand.self,
             BenchCommand.self,
         ]
     )

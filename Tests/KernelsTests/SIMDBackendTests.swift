@@ -84,6 +84,18 @@ struct SIMDThreadPoolTests {
         #expect(total.value.load(ordering: .relaxed) == 2 * 2000 * 3)
     }
 
+    @Test("a loop started inside a chunk runs (on its caller) instead of deadlocking")
+    func nestedLoops() {
+        let pool = ThreadPool(threads: 2)
+        let hits = UnsafeMutablePointer<Int>.allocate(capacity: 16)
+        hits.initialize(repeating: 0, count: 16)
+        pool.parallelFor(4) { i in
+            pool.parallelFor(4) { j in hits[4 * i + j] += 1 }
+        }
+        #expect((0..<16).allSatisfy { hits[$0] == 1 })
+        hits.deallocate()
+    }
+
     @Test("a pool is released with its threads")
     func released() {
         weak var weakPool: ThreadPool?

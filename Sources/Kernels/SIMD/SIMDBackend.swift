@@ -12,16 +12,15 @@ import GGUF
 /// - element-wise operations: 16 floats per step on the calling thread (they are too small to
 ///   be worth waking the pool).
 ///
-/// With `activations: .int8` (the `simd-q8` variant) matrix-vector products with quantized
-/// weights first round x to 8 bits per block of 32, as llama.cpp does, and multiply integer
-/// codes (`Int8Activations.swift`); batches of `gemmMinimumCount` tokens or more still use the
-/// float GEMM.
+/// With `activations: .int8` (the `simd-q8` variant) products with quantized weights first
+/// round x to 8 bits per block of 16, as llama.cpp does (it uses 32 or 256), and multiply integer codes
+/// (`Int8Activations.swift`), one token at a time; float weights keep the float paths.
 public struct SIMDBackend: Backend {
     /// What the activations of a matrix-vector product are multiplied as.
     public enum Activations: Sendable {
         /// Floats: results equal to the naive backend's up to rounding order.
         case float
-        /// Rounded to int8 per block of 32 (llama.cpp's approach): faster, ~1e-3 relative error.
+        /// Rounded to int8 per block of 16 (llama.cpp's approach): ~4e-3 relative error.
         case int8
     }
 
@@ -81,7 +80,8 @@ public struct SIMDBackend: Backend {
                        into y: UnsafeMutableBufferPointer<Float>) {
         checkShapes(w, x.count, y.count, count: count)
         let xs = x.baseAddress!, ys = y.baseAddress!
-        if count < Self.gemmMinimumCount && usesIntegerDots(w) {
+        if usesIntegerDots(w) {
+            // Every product sees 8-bit activations, as in llama.cpp: one integer matVec per token.
             for t in 0..<count { integerMatVec(w, xs + t * w.columns, ys + t * w.rows) }
             return
         }

@@ -75,7 +75,9 @@ public final class ThreadPool: Sendable {
     }
 
     /// Runs `body(i)` for every `i` in `0..<count`, spread over the pool, and returns when all
-    /// are done. Chunks run in no particular order and must not depend on each other.
+    /// are done. Chunks run in no particular order and must not depend on each other. While
+    /// another loop occupies the workers (another calling thread, or a call from inside a
+    /// chunk), the loop runs on the calling thread alone.
     public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
         if count <= 0 { return }
         if count == 1 || threadCount == 1 {
@@ -128,7 +130,7 @@ private final class Crew: @unchecked Sendable {
     private let stopping = Atomic<Bool>(false)
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let wakeUp: UnsafeMutablePointer<pthread_cond_t>
-    /// One loop at a time, whoever calls.
+    /// One loop on the workers at a time.
     private let callerLock = Mutex<Void>(())
 
     /// How long an idle worker spins before sleeping. Long enough to bridge the gap between two
@@ -149,8 +151,11 @@ private final class Crew: @unchecked Sendable {
         wakeUp.deallocate()
     }
 
+    /// Runs a loop on the workers, or — when another loop is already running (a second calling
+    /// thread, or a loop started from inside a chunk) — on the calling thread alone, so that
+    /// nothing ever waits for a loop that waits for it.
     func run(_ count: Int, _ body: (Int) -> Void) {
-        callerLock.withLock { _ in
+        let ran: Bool? = callerLock.withLockIfAvailable { _ in
             withoutActuallyEscaping(body) { body in
                 job = body
                 jobCount = count
@@ -172,6 +177,10 @@ private final class Crew: @unchecked Sendable {
                 }
                 job = nil
             }
+            return true
+        }
+        if ran == nil {
+            for i in 0..<count { body(i) }
         }
     }
 

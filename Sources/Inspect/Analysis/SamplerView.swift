@@ -1,0 +1,56 @@
+import Decoding
+import Tokenizers
+
+/// The next-token distribution before and after each sampler of a chain (llama.cpp's order:
+/// top-k → top-p → temperature), so a student sees how each one reshapes it.
+public struct SamplerView {
+    /// One stage: the sampler's name, how many candidates remain, and the most likely ones
+    /// with their probability after it.
+    public struct Stage {
+        public let name: String
+        public let remaining: Int
+        public let top: [TokenGuess]
+    }
+
+    public var temperature: Float
+    /// ≤ 0: off.
+    public var topK: Int
+    /// ≥ 1: off.
+    public var topP: Float
+
+    public init(temperature: Float = 1, topK: Int = 0, topP: Float = 1) {
+        self.temperature = temperature
+        self.topK = topK
+        self.topP = topP
+    }
+
+    /// The samplers that reshape the distribution (before the random draw).
+    func samplers() -> [any Sampler] {
+        var chain: [any Sampler] = []
+        if topK > 0 { chain.append(TopK(topK)) }
+        if topP < 1 { chain.append(TopP(topP)) }
+        if temperature != 1 { chain.append(Temperature(temperature)) }
+        return chain
+    }
+
+    /// The stages for `logits` ([V]), showing `k` tokens each.
+    public func stages(_ logits: [Float], k: Int, tokenizer: Tokenizer?) -> [Stage] {
+        var stages: [Stage] = []
+        logits.withUnsafeBufferPointer { buffer in
+            _ = SamplerChain(samplers()).sample(buffer) { name, candidates in
+                let top = candidates.top(k).map {
+                    TokenGuess(id: $0.id, piece: tokenizer?.piece($0.id) ?? "#\($0.id)", probability: $0.probability)
+                }
+                stages.append(Stage(name: name == "logits" ? "softmax(logits)" : name,
+                                    remaining: candidates.tokens.count, top: top))
+            }
+        }
+        return stages
+    }
+
+    /// Draws a token with the chain followed by a seeded random draw (greedy when temperature ≤ 0).
+    public func sample(_ logits: [Float], seed: UInt32) -> Int {
+        let last: any Sampler = temperature <= 0 ? Greedy() : Distribution(seed: seed)
+        return logits.withUnsafeBufferPointer { SamplerChain(samplers() + [last]).sample($0) }
+    }
+}

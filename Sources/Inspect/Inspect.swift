@@ -1,1 +1,0 @@
-// Module Inspect: under construction in its own worktree.

@@ -1,0 +1,319 @@
+import Decoding
+import Foundation
+import Kernels
+import Tokenizers
+import Transformer
+
+/// The interpreter behind `loupe inspect`: a prompt, its recorded forward pass, a cursor that
+/// `step` and `next` move through it, and the commands that look at what is there.
+///
+/// It reads one command line at a time and writes its answers through `write`; the terminal
+/// (line editing, colours) is the caller's business.
+public final class InspectShell {
+    public let model: Model
+    public let tokenizer: Tokenizer
+    /// How heatmaps are drawn.
+    public var shading: Shading
+    /// The prompt's tokens (and the sampled ones after it).
+    public private(set) var tokens: [Int] = []
+    /// The recorded forward pass of `tokens`.
+    public private(set) var trace: ForwardTrace?
+    /// Index in `trace.steps` of the current step; −1 before the first.
+    public private(set) var cursor = -1
+    /// The samplers `top` shows and `sample` uses.
+    public var samplers = SamplerView(temperature: 0.8, topK: 40, topP: 0.95)
+    /// Seed of `sample`'s draws (each draw uses seed + number of tokens, so a script repeats).
+    public var seed: UInt32 = 42
+    private let write: (String) -> Void
+
+    public init(model: Model, tokenizer: Tokenizer, shading: Shading = .characters, write: @escaping (String) -> Void) {
+        self.model = model
+        self.tokenizer = tokenizer
+        self.shading = shading
+        self.write = write
+    }
+
+    private var blocks: Int { model.configuration.blockCount }
+    private var labels: [String] { tokens.map { tokenizer.piece($0) } }
+
+    /// Runs one command line. Returns false when the user asked to quit.
+    @discardableResult
+    public func execute(_ line: String) -> Bool {
+        let words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        guard let command = words.first?.lowercased() else { return true }
+        let arguments = Array(words.dropFirst())
+        let rest = line.drop { $0 == " " }.dropFirst(command.count).trimmingCharacters(in: .whitespaces)
+        do {
+            switch command {
+            case "help", "?": write(Self.help)
+            case "quit", "exit", "q": return false
+            case "prompt": try setPrompt(rest)
+            case "tokens": try showTokens()
+            case "step", "s": try step(count: Int(arguments.first ?? "1") ?? 1)
+            case "next", "n": try nextBlock()
+            case "run", "r": try runToEnd()
+            case "show": try show(rest)
+            case "attn": try attention(arguments)
+            case "lens": try lens()
+            case "top": try top(k: Int(arguments.first ?? "10") ?? 10)
+            case "temp": samplers.temperature = try number(arguments, "temp T (0: greedy)"); try top(k: 10)
+            case "topk": samplers.topK = Int(try number(arguments, "topk K (0: off)")); try top(k: 10)
+            case "topp": samplers.topP = try number(arguments, "topp P (1: off)"); try top(k: 10)
+            case "sample": try sample()
+            case "kernels": try kernels()
+            case "block": try block(arguments)
+            case "save": try save(arguments)
+            default: throw InspectError("unknown command '\(command)'; type help")
+            }
+        } catch {
+            write("error: \(error)")
+        }
+        return true
+    }
+
+    /// The command list.
+    public static let help = """
+        Commands (names: TransformerLens blocks.3.attn.hook_pattern, shorthand pattern 3, llama.cpp kq_soft_max-3):
+          prompt TEXT        tokenize TEXT and run the forward pass (recording every step)
+          tokens             the tokens: position, id, text
+          step [N]           go into the next operation (N of them)
+          next               go over the rest of this layer, to the start of the next one
+          run                go to the end: the logits
+          show [NAME]        shape, min/max/mean/std, first and last values (default: the current step)
+          attn L [H]         attention pattern of layer L (head H, or every head)
+          lens               logit lens: the top token of every layer at every position
+          top [K]            next-token probabilities before and after each sampler
+          temp T · topk K · topp P    change a sampler, then show top
+          sample             draw a token with those samplers and append it
+          kernels            the current step's matrix product on naive, simd, blas: time, max difference
+          block NAME I       bytes of block I of weight NAME (blk.0.attn_q.weight), its values, re-quantization
+          save attn L FILE.svg · save lens FILE.svg · save NAME FILE.npy
+          quit
+        """
+
+    // MARK: - Prompt and stepping
+
+    private func setPrompt(_ text: String) throws {
+        guard !text.isEmpty else { throw InspectError("give the text: prompt The capital of France is") }
+        try load(tokens: tokenizer.promptTokens(text, parseSpecial: true))
+        write("\(tokens.count) tokens: " + labels.map { TokenLabel.display($0) }.joined(separator: " │ "))
+        write("recorded \(trace!.steps.count) steps of the forward pass; `step` to walk through them, `run` to jump to the end")
+    }
+
+    /// Runs and records the forward pass of `tokens`, putting the cursor before the first step.
+    public func load(tokens: [Int]) throws {
+        let limit = model.defaultContextLength
+        guard tokens.count <= limit else { throw InspectError("\(tokens.count) tokens exceed the context of \(limit)") }
+        trace = try ForwardTrace(model: model, tokens: tokens)
+        self.tokens = tokens
+        cursor = -1
+    }
+
+    private func recorded() throws -> ForwardTrace {
+        guard let trace else { throw InspectError("no prompt yet: prompt TEXT") }
+        return trace
+    }
+
+    private func showTokens() throws {
+        _ = try recorded()
+        for (position, id) in tokens.enumerated() {
+            write(String(format: "%4ld  %6ld  ", position, id) + TextPictures.quoted(tokenizer.piece(id)))
+        }
+    }
+
+    private func step(count: Int) throws {
+        let trace = try recorded()
+        for _ in 0 ..< max(count, 1) {
+            guard cursor + 1 < trace.steps.count else { write("the forward pass is done (top, lens, sample)"); return }
+            cursor += 1
+            describeCurrent()
+        }
+    }
+
+    private func nextBlock() throws {
+        let trace = try recorded()
+        let current = cursor >= 0 ? trace.steps[cursor].point.block : nil
+        let target: Int?
+        if cursor < 0 || trace.steps[cursor].point == .embed {
+            target = trace.firstStep(ofBlock: 0)
+        } else if let block = current {
+            target = trace.firstStep(ofBlock: block + 1)
+        } else {
+            target = cursor + 1 < trace.steps.count ? cursor + 1 : nil
+        }
+        guard let target else { write("the forward pass is done (top, lens, sample)"); return }
+        cursor = target
+        describeCurrent()
+    }
+
+    private func runToEnd() throws {
+        let trace = try recorded()
+        cursor = trace.steps.count - 1
+        describeCurrent()
+        let V = model.configuration.vocabularySize
+        let guess = topTokens(1, of: trace.logits[trace.logits.count - V ..< trace.logits.count], tokenizer: tokenizer)[0]
+        write("next token: \(TextPictures.quoted(guess.piece)) (#\(guess.id), p = \(format(guess.probability)))")
+    }
+
+    /// `[12/623] blocks.0.attn.hook_q  [6, 9, 64]  (llama.cpp Qcur-0 after RoPE)` and the lecture line.
+    private func describeCurrent() {
+        guard let trace, cursor >= 0 else { return }
+        let a = trace.steps[cursor]
+        let shape = "[" + a.shape.map(String.init).joined(separator: ", ") + "]"
+        let alias = a.point.llamaCppName.map { "  (llama.cpp: \($0))" } ?? ""
+        write("[\(cursor + 1)/\(trace.steps.count)] \(a.point.name)  \(shape)\(alias)")
+        write("    " + a.point.lecture)
+    }
+
+    // MARK: - Looking at activations
+
+    private func show(_ name: String) throws {
+        let trace = try recorded()
+        let activation: CachedActivation
+        if name.isEmpty {
+            guard cursor >= 0 else { throw InspectError("no current step yet: step, or show NAME") }
+            activation = trace.steps[cursor]
+        } else {
+            guard let point = HookPoint.named(name, blocks: blocks) else { throw HookNameError(name: name, blocks: blocks) }
+            activation = trace[point]!
+        }
+        write(activation.point.name + "  " + TensorSummary(activation.values, shape: activation.shape).text)
+    }
+
+    private func attention(_ arguments: [String]) throws {
+        let trace = try recorded()
+        guard let layer = arguments.first.flatMap({ Int($0) }), layer >= 0, layer < blocks else {
+            throw InspectError("attn L [H] with L in 0…\(blocks - 1)")
+        }
+        let maps = attentionMaps(trace[.pattern(layer)]!)
+        var heads = Array(maps.indices)
+        if arguments.count > 1 {
+            guard let head = Int(arguments[1]), maps.indices.contains(head) else {
+                throw InspectError("head must be in 0…\(maps.count - 1)")
+            }
+            heads = [head]
+        }
+        for head in heads {
+            write(TextPictures.heatmap(maps[head], labels: labels, title: "layer \(layer) head \(head) (rows: queries, columns: keys)",
+                                       shading: shading))
+        }
+    }
+
+    /// The logit lens of every block: [L][T] top guesses, and the model's prediction [T].
+    private func lensData(top k: Int) throws -> (lens: [[TokenGuess]], prediction: [TokenGuess]) {
+        let trace = try recorded()
+        let lensModel = LogitLens(model: model)
+        let V = model.configuration.vocabularySize
+        let rows = (0 ..< blocks).map { block in
+            LogitLens.top(k, logits: lensModel.logits(residual: trace[.residPost(block)]!.values),
+                          vocabulary: V, tokenizer: tokenizer).map { $0[0] }
+        }
+        let prediction = LogitLens.top(k, logits: trace.logits, vocabulary: V, tokenizer: tokenizer).map { $0[0] }
+        return (rows, prediction)
+    }
+
+    private func lens() throws {
+        let (rows, prediction) = try lensData(top: 1)
+        write("logit lens: final norm + unembedding applied to each block's resid_post (rows: layers, columns: positions)")
+        write(TextPictures.lensTable(rows, prediction: prediction, labels: labels))
+    }
+
+    private func lastLogits() throws -> [Float] {
+        let trace = try recorded()
+        let V = model.configuration.vocabularySize
+        return Array(trace.logits.suffix(V))
+    }
+
+    private func top(k: Int) throws {
+        let logits = try lastLogits()
+        for stage in samplers.stages(logits, k: max(1, k), tokenizer: tokenizer) {
+            write("── \(stage.name): \(stage.remaining) candidates")
+            write(TextPictures.bars(stage.top))
+        }
+    }
+
+    private func sample() throws {
+        let logits = try lastLogits()
+        let id = samplers.sample(logits, seed: seed &+ UInt32(tokens.count))
+        try load(tokens: tokens + [id])
+        cursor = trace!.steps.count - 1
+        write("sampled #\(id) \(TextPictures.quoted(tokenizer.piece(id)))")
+        write("text: " + tokenizer.decode(tokens).replacingNewlines())
+    }
+
+    private func number(_ arguments: [String], _ usage: String) throws -> Float {
+        guard let text = arguments.first, let value = Float(text), value.isFinite else { throw InspectError("usage: \(usage)") }
+        return value
+    }
+
+    // MARK: - Kernels and blocks
+
+    /// The matrix product of the current step and its input: W and x as the forward pass used them.
+    func currentProduct() throws -> (WeightMatrix, [Float]) {
+        let trace = try recorded()
+        let point = cursor >= 0 ? trace.steps[cursor].point : .embed
+        let w = model.weights
+        func normed(_ p: HookPoint, _ gamma: UnsafeBufferPointer<Float>) -> [Float] {
+            let x = trace[p]!.values
+            return x.indices.map { x[$0] * gamma[$0 % gamma.count] }
+        }
+        guard let block = point.block else {
+            if point == .embed { return (w.blocks[0].query, normed(.ln1Normalized(0), w.blocks[0].attentionNorm)) }
+            return (w.unembedding, normed(.lnFinalNormalized, w.outputNorm))
+        }
+        let b = w.blocks[block]
+        let attentionInput = { normed(.ln1Normalized(block), b.attentionNorm) }
+        let mlpInput = { normed(.ln2Normalized(block), b.mlpNorm) }
+        switch point {
+        case .k, .rotK: return (b.key, attentionInput())
+        case .v: return (b.value, attentionInput())
+        case .attnScores, .pattern, .z, .attnOut: return (b.attentionOutput, trace[.z(block)]!.values)
+        case .residMid, .ln2Scale, .ln2Normalized, .mlpPre: return (b.gate, mlpInput())
+        case .mlpPreLinear: return (b.up, mlpInput())
+        case .mlpPost, .mlpOut, .residPost: return (b.down, trace[.mlpPost(block)]!.values)
+        default: return (b.query, attentionInput())
+        }
+    }
+
+    private func kernels() throws {
+        let (w, x) = try currentProduct()
+        let T = x.count / w.columns
+        write("\(w.name) (\(w.type), [\(w.rows), \(w.columns)]) × x [\(T), \(w.columns)]: "
+              + (T == 1 ? "matrix-vector" : "matrix-matrix") + " product")
+        write(KernelComparison(weight: w, input: x).text)
+    }
+
+    private func block(_ arguments: [String]) throws {
+        guard arguments.count == 2, let index = Int(arguments[1]) else {
+            throw InspectError("usage: block NAME I, e.g. block blk.0.attn_q.weight 0")
+        }
+        write(try BlockView(file: model.file, tensor: arguments[0], index: index).text)
+    }
+
+    // MARK: - Saving
+
+    private func save(_ arguments: [String]) throws {
+        let trace = try recorded()
+        guard arguments.count >= 2 else { throw InspectError("usage: save attn L FILE.svg · save lens FILE.svg · save NAME FILE.npy") }
+        let path = arguments[arguments.count - 1]
+        switch arguments[0] {
+        case "attn":
+            guard arguments.count == 3, let layer = Int(arguments[1]), layer >= 0, layer < blocks else {
+                throw InspectError("usage: save attn L FILE.svg with L in 0…\(blocks - 1)")
+            }
+            let svg = try attentionSVG(tokens: labels, patterns: attentionMaps(trace[.pattern(layer)]!), layer: layer)
+            try svg.write(toFile: path, atomically: true, encoding: .utf8)
+        case "lens":
+            let (rows, _) = try lensData(top: 1)
+            let svg = try logitLensSVG(tokens: labels, topTokens: rows.map { $0.map(\.piece) },
+                                       probabilities: rows.map { $0.map(\.probability) })
+            try svg.write(toFile: path, atomically: true, encoding: .utf8)
+        default:
+            let name = arguments.dropLast().joined(separator: " ")
+            guard let point = HookPoint.named(name, blocks: blocks) else { throw HookNameError(name: name, blocks: blocks) }
+            let a = trace[point]!
+            try NumPyFile.write(a.values, shape: a.shape, to: path)
+        }
+        write("wrote \(path)")
+    }
+}
