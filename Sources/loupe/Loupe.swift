@@ -21,6 +21,7 @@ struct LoupeCommand: ParsableCommand {
             InspectCommand.self,
             DumpCommand.self,
             ReportCommand.self,
+            BenchCommand.self,
         ]
     )
 }

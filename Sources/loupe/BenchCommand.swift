@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import Loupe
+
+/// `loupe bench`: prompt-processing and generation speed per backend and thread count, measured
+/// the way llama.cpp's `llama-bench` does, so the two tables can be put side by side.
+///
+/// - `ppN`: N random token ids in one forward pass on an empty KV cache.
+/// - `tgN`: N forward passes of one token each, starting on an empty cache (position 0).
+///
+/// Each test runs once to warm up (pages of the mapped file, caches, the thread pool), then
+/// `-r` times; the table shows mean ± standard deviation of the tokens per second.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure prompt processing (pp) and generation (tg) speed, like llama-bench.")
+
+    @OptionGroup var modelOptions: ModelOptions
+    @Option(name: .short, help: "Prompt tokens of the pp test (0: skip it).")
+    var p: Int = 128
+    @Option(name: .short, help: "Generated tokens of the tg test (0: skip it).")
+    var n: Int = 64
+    @Option(name: .short, help: "Thread counts, comma-separated.")
+    var t: String = "\(ThreadPool.coreCount)"
+    @Option(name: .short, help: "Repetitions of each test (after one warm-up run).")
+    var r: Int = 3
+    @Option(help: "Backends, comma-separated: auto, naive, simd, simd-q8, blas.")
+    var backend: String = "auto"
+    @Flag(help: "Print a JSON array instead of the table.")
+    var json = false
+
+    /// One line of the result table.
+    struct Result {
+        let backend: String
+        let threads: Int
+        let test: String
+        /// Tokens per second of each repetition.
+        let samples: [Double]
+
+        var mean: Double { samples.reduce(0, +) / Double(samples.count) }
+        var standardDeviation: Double {
+            guard samples.count > 1 else { return 0 }
+            let m = mean
+            return (samples.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(samples.count - 1)).squareRoot()
+        }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let kinds = try backend.split(separator: ",").map { try BackendKind(name: String($0)) }
+            let threadCounts = try t.split(separator: ",").map { item -> Int in
+                guard let count = Int(item), count >= 1 else { throw CLIError("-t: '\(item)' is not a thread count ≥ 1") }
+                return count
+            }
+            guard p >= 0, n >= 0, p + n > 0 else { throw CLIError("-p and -n must be ≥ 0, and not both 0") }
+            guard r >= 1 else { throw CLIError("-r must be at least 1") }
+            let file = try modelOptions.open()
+            let name = URL(fileURLWithPath: try modelOptions.resolvedPath()).lastPathComponent
+
+            if !json { printHeader() }
+            var results: [Result] = []
+            for kind in kinds {
+                // The naive backend is single-threaded: one line for it whatever -t says.
+                for threads in kind == .naive ? [1] : threadCounts {
+                    let model = try Model(file: file, backend: try kind.makeBackend(threads: threads))
+                    for (test, measure) in tests(model) {
+                        _ = try measure()   // warm-up
+                        let samples = try (0 ..< r).map { _ in try measure() }
+                        let result = Result(backend: kind.rawValue, threads: threads, test: test, samples: samples)
+                        results.append(result)
+                        if !json { printRow(result, model: name) }
+                    }
+                }
+            }
+            if json { try printJSON(results) }
+        }
+    }
+
+    /// The pp and tg tests asked for, each a function returning tokens per second of one run.
+    private func tests(_ model: Model) -> [(String, () throws -> Double)] {
+        let vocabulary = model.configuration.vocabularySize
+        var list: [(String, () throws -> Double)] = []
+        if p > 0 {
+            let session = try? InferenceSession(model: model, contextLength: p, batchSize: p)
+            list.append(("pp\(p)", {
+                guard let session else { throw CLIError("-p \(p) is longer than the model's context") }
+                var generator = SystemRandomNumberGenerator()
+                let tokens = (0 ..< p).map { _ in Int.random(in: 0 ..< vocabulary, using: &generator) }
+                session.reset()
+                let start = DispatchTime.now().uptimeNanoseconds
+                try session.evaluate(tokens)
+                return Double(p) / seconds(since: start)
+            }))
+        }
+        if n > 0 {
+            let session = try? InferenceSession(model: model, contextLength: n, batchSize: 1)
+            list.append(("tg\(n)", {
+                guard let session else { throw CLIError("-n \(n) is longer than the model's context") }
+                session.reset()
+                // Random ids, as llama-bench (the sampler is not part of the measure).
+                let tokens = (0 ..< n).map { _ in Int.random(in: 0 ..< vocabulary) }
+                let start = DispatchTime.now().uptimeNanoseconds
+                for token in tokens { try session.evaluate([token]) }
+                return Double(n) / seconds(since: start)
+            }))
+        }
+        return list
+    }
+
+    private func seconds(since start: UInt64) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+
+    private func printHeader() {
+        printFlushed("| model | backend | threads | test | t/s |\n| --- | --- | ---: | ---: | ---: |\n")
+    }
+
+    private func printRow(_ result: Result, model: String) {
+        let cell = String(format: "%.2f ± %.2f", result.mean, result.standardDeviation)
+        printFlushed("| \(model) | \(result.backend) | \(result.threads) | \(result.test) | \(cell) |\n")
+    }
+
+    private func printJSON(_ results: [Result]) throws {
+        let objects: [[String: Any]] = results.map {
+            ["backend": $0.backend, "threads": $0.threads, "test": $0.test,
+             "tokens_per_s": $0.mean, "stddev": $0.standardDeviation]
+        }
+        let data = try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys])
+        print(String(decoding: data, as: UTF8.self))
+    }
+}
