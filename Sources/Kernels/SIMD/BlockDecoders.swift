@@ -156,12 +156,11 @@ enum Q8_0Decoder: BlockDecoder {
 
 // MARK: - 256-weight super-blocks (K-quants)
 
-/// The 6-bit scale and min of sub-block `j` (0..<8) of Q4_K/Q5_K's 12 packed scale bytes.
+/// The 6-bit scale and min of sub-block `j` (0..<8) of Q4_K/Q5_K's 12 packed scale bytes, as
+/// floats: the block format's own `scaleAndMin`.
 @inline(__always)
 func scaleMinK4(_ j: Int, _ s: UnsafePointer<UInt8>) -> (scale: Float, min: Float) {
-    if j < 4 { return (Float(s[j] & 63), Float(s[j &+ 4] & 63)) }
-    let scale = (s[j &+ 4] & 0xF) | (s[j &- 4] >> 6) << 4
-    let min = (s[j &+ 4] >> 4) | (s[j] >> 6) << 4
+    let (scale, min) = scaleAndMin(j, UnsafeRawBufferPointer(start: s, count: 12))
     return (Float(scale), Float(min))
 }
 
