@@ -106,7 +106,7 @@ func integerDotRows(_ w: WeightMatrix, _ rows: Range<Int>, _ x: UnsafePointer<Fl
     case .q4_K: each(Q4_KDecoder.self)
     case .q5_K: each(Q5_KDecoder.self)
     case .q6_K: each(Q6_KDecoder.self)
-    default: dotRows(w, rows, x, y)
+    default: dotRows(w, rows, RowInput(x: x, nibbleOrdered: nil), y)   // float types
     }
 }
 

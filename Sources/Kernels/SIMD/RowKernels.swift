@@ -74,41 +74,6 @@ func decodedDot<D: BlockDecoder>(_: D.Type, _ row: UnsafeRawPointer, _ x: Unsafe
     }
 }
 
-/// Q4_1 row · x using Σ (d·q + m)·x = d·Σ q·x + m·Σ x: the offset term needs only the sum of x
-/// over each block (`sums`, computed once per call of `dotRows`), so each weight costs one
-/// multiply-add instead of two (decode, then dot).
-/// row: [blocks × 20 bytes]  x: [blocks · 32]  sums: [blocks]
-@inline(__always)
-func q4_1Dot(_ row: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ sums: UnsafePointer<Float>, blocks: Int) -> Float {
-    withUnsafeTemporaryAllocation(of: Float.self, capacity: 32) { scratch in
-        let t = scratch.baseAddress!
-        let pt = UnsafeRawPointer(t), px = UnsafeRawPointer(x)
-        var a0 = SIMD16<Float>(), a1 = SIMD16<Float>()
-        var offsets: Float = 0
-        for b in 0..<blocks {
-            let block = row + b &* 20
-            let q = (block + 4).assumingMemoryBound(to: UInt8.self)
-            for j in 0..<16 {
-                t[j] = Float(q[j] & 0xF)
-                t[j &+ 16] = Float(q[j] >> 4)
-            }
-            let o = b &* 128
-            let qx = (pt.loadUnaligned(as: SIMD16<Float>.self)
-                        * px.loadUnaligned(fromByteOffset: o, as: SIMD16<Float>.self))
-                .addingProduct(pt.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self),
-                               px.loadUnaligned(fromByteOffset: o &+ 64, as: SIMD16<Float>.self))
-            // Alternate accumulators so consecutive blocks do not wait for each other.
-            if b & 1 == 0 {
-                a0 = a0.addingProduct(SIMD16(repeating: loadHalf(block, 0)), qx)
-            } else {
-                a1 = a1.addingProduct(SIMD16(repeating: loadHalf(block, 0)), qx)
-            }
-            offsets = offsets.addingProduct(loadHalf(block, 2), sums[b])
-        }
-        return horizontalSum(a0 + a1) + offsets
-    }
-}
-
 /// Σ x over each block of 32: sums[b] = x[32b] + … + x[32b + 31].   x: [32 · blocks]  -> sums: [blocks]
 @inline(__always)
 func blockSums(_ x: UnsafePointer<Float>, blocks: Int, into sums: UnsafeMutablePointer<Float>) {
@@ -176,11 +141,29 @@ func convertedDot(_ row: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ n: Int, 
 
 // MARK: - Dispatch by type
 
+/// The activations of one matrix-vector product as the row kernels read them: the floats, and
+/// for 4-bit formats the same floats reordered for `nibbleDotRows`. Prepared once per product
+/// (`withRowInput`) and shared by every thread.
+struct RowInput {
+    let x: UnsafePointer<Float>
+    let nibbleOrdered: NibbleOrderedActivations?
+}
+
+/// Calls `body` with x prepared for the row kernels of `w`'s type.   x: [w.columns]
+func withRowInput<R>(_ w: WeightMatrix, _ x: UnsafePointer<Float>, _ body: (RowInput) -> R) -> R {
+    guard w.type == .q4_0 || w.type == .q4_1 else { return body(RowInput(x: x, nibbleOrdered: nil)) }
+    let count = NibbleOrderedActivations.scratchCount(columns: w.columns)
+    return withUnsafeTemporaryAllocation(of: Float.self, capacity: count) { scratch in
+        body(RowInput(x: x, nibbleOrdered: NibbleOrderedActivations(x, columns: w.columns, scratch: scratch.baseAddress!)))
+    }
+}
+
 /// w.row(r)·x for every r in `rows`, into y[r]. The switch on the type happens once per call;
 /// inside, each case is a loop specialised for one format. (The scratch is for converting
 /// 16-bit float rows; quantized rows have their own, in `decodedDot`.)
 /// w: [rows, columns]  x: [columns]  -> y[rows]
-func dotRows(_ w: WeightMatrix, _ rows: Range<Int>, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+func dotRows(_ w: WeightMatrix, _ rows: Range<Int>, _ input: RowInput, _ y: UnsafeMutablePointer<Float>) {
+    let x = input.x
     withUnsafeTemporaryAllocation(of: Float.self, capacity: floatRowChunk) { scratch in
         let t = scratch.baseAddress!
         let blocks = w.columns / w.type.blockSize
@@ -194,12 +177,8 @@ func dotRows(_ w: WeightMatrix, _ rows: Range<Int>, _ x: UnsafePointer<Float>, _
             for r in rows { y[r] = convertedDot(w.row(r), x, w.columns, bfloat: false, scratch: t) }
         case .bf16:
             for r in rows { y[r] = convertedDot(w.row(r), x, w.columns, bfloat: true, scratch: t) }
-        case .q4_0: each(Q4_0Decoder.self)
-        case .q4_1:
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: blocks) { sums in
-                blockSums(x, blocks: blocks, into: sums.baseAddress!)
-                for r in rows { y[r] = q4_1Dot(w.row(r), x, sums.baseAddress!, blocks: blocks) }
-            }
+        case .q4_0: nibbleDotRows(Q4_0Nibbles.self, w, rows, input.nibbleOrdered!, y)
+        case .q4_1: nibbleDotRows(Q4_1Nibbles.self, w, rows, input.nibbleOrdered!, y)
         case .q5_0: each(Q5_0Decoder.self)
         case .q5_1: each(Q5_1Decoder.self)
         case .q8_0: each(Q8_0Decoder.self)

@@ -56,8 +56,10 @@ public struct SIMDBackend: Backend {
             integerMatVec(w, xs, ys)
             return
         }
-        pool.parallelRanges(w.rows, minimumChunk: Self.minimumRows(columns: w.columns)) { rows in
-            dotRows(w, rows, xs, ys)
+        withRowInput(w, xs) { input in
+            pool.parallelRanges(w.rows, minimumChunk: Self.minimumRows(columns: w.columns)) { rows in
+                dotRows(w, rows, input, ys)
+            }
         }
     }
 
@@ -86,9 +88,13 @@ public struct SIMDBackend: Backend {
             return
         }
         if count < Self.gemmMinimumCount {
-            // Few tokens: fused dots, each chunk of rows against every token while it is in cache.
-            pool.parallelRanges(w.rows, minimumChunk: Self.minimumRows(columns: w.columns)) { rows in
-                for t in 0..<count { dotRows(w, rows, xs + t * w.columns, ys + t * w.rows) }
+            // Few tokens: one fused matrix-vector product per token (packing would not pay).
+            for t in 0..<count {
+                withRowInput(w, xs + t * w.columns) { input in
+                    pool.parallelRanges(w.rows, minimumChunk: Self.minimumRows(columns: w.columns)) { rows in
+                        dotRows(w, rows, input, ys + t * w.rows)
+                    }
+                }
             }
             return
         }
