@@ -5,6 +5,10 @@ import PackageDescription
 // (AVX2/FMA, AVX-512, NEON). `-target-cpu native` asks for exactly the machine we build on.
 let nativeCPU: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "native"])]
 
+// The integer dot products call two x86 instructions by name through the compiler's `Builtin`
+// module (see Sources/Kernels/SIMD/IntegerProducts.swift).
+let builtinModule: [SwiftSetting] = [.unsafeFlags(["-Xfrontend", "-enable-builtin-module"])]
+
 let package = Package(
     name: "Loupe",
     platforms: [.macOS(.v15)],
@@ -22,7 +26,7 @@ let package = Package(
         // MARK: - Arithmetic
         /// Loads OpenBLAS at run time (dlopen), so the package builds and runs where it is absent.
         .target(name: "COpenBLAS", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
-        .target(name: "Kernels", dependencies: ["GGUF", "COpenBLAS"], swiftSettings: nativeCPU),
+        .target(name: "Kernels", dependencies: ["GGUF", "COpenBLAS"], swiftSettings: nativeCPU + builtinModule),
 
         // MARK: - Text
         .target(name: "Tokenizers", dependencies: ["GGUF"]),
@@ -45,7 +49,9 @@ let package = Package(
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "GGUF"],
                     exclude: ["make_fixtures.py", "measure_quantization_error.py"],
-                    resources: [.copy("Fixtures")]),
+                    resources: [.copy("Fixtures")],
+                    // The tests call the x86 instructions of IntegerProducts.swift directly.
+                    swiftSettings: nativeCPU),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "GGUF"]),
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Kernels", "GGUF"]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Transformer", "Tokenizers"]),

@@ -34,8 +34,8 @@ public enum BackendKind: String, CaseIterable, Sendable {
     case simdQ8 = "simd-q8"
     /// BLAS (OpenBLAS or Accelerate) for matrix products, on decoded tiles.
     case blas
-    /// The fastest available: BLAS for batches of tokens, SIMD for single vectors; SIMD only
-    /// when BLAS is missing.
+    /// The fastest available: `simd-q8` for one to three tokens, BLAS for batches (the float
+    /// SIMD GEMM when BLAS is missing). See `AutoBackend`.
     case auto
 
     /// The kind named `name` (case-insensitive), or `BackendError.unknownBackend`.
@@ -53,10 +53,7 @@ public enum BackendKind: String, CaseIterable, Sendable {
         case .simd: return SIMDBackend(threads: threads)
         case .simdQ8: return SIMDBackend(threads: threads, activations: .int8)
         case .blas: return try BLASBackend(threads: threads)
-        case .auto:
-            let pool = ThreadPool(threads: threads)
-            guard let blas = try? BLASBackend(pool: pool) else { return SIMDBackend(pool: pool) }
-            return AutoBackend(simd: SIMDBackend(pool: pool), blas: blas)
+        case .auto: return AutoBackend(pool: ThreadPool(threads: threads))
         }
     }
 }

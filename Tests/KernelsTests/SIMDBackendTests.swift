@@ -26,6 +26,25 @@ struct SIMDBackendTests {
         }
     }
 
+    /// The x86 instructions named in `IntegerProducts.swift` compute what their definitions in
+    /// plain Swift say, saturation and signs included.
+    @Test("integer instructions agree with their definitions")
+    func integerInstructions() {
+        var random = SeededGenerator(seed: 5)
+        for _ in 0..<2000 {
+            var a = SIMD32<UInt8>(), b = SIMD32<Int8>(), c = SIMD32<Int8>()
+            for i in 0..<32 {
+                a[i] = UInt8(truncatingIfNeeded: random.next())
+                b[i] = Int8(truncatingIfNeeded: random.next())
+                c[i] = Int8(truncatingIfNeeded: random.next() % 3) - 1   // −1, 0, 1: all three signs
+            }
+            #expect(multiplyAddPairs(a, b) == referenceMultiplyAddPairs(a, b))
+            #expect(copySign(of: b, to: c) == referenceCopySign(of: b, to: c))
+            let wide = unsafeBitCast(b, to: SIMD16<Int16>.self), other = unsafeBitCast(a, to: SIMD16<Int16>.self)
+            #expect(multiplyAddPairs(wide, other) == referenceMultiplyAddPairs(wide, other))
+        }
+    }
+
     @Test("element-wise operations, RoPE and softmax")
     func elementwise() {
         for (name, error) in elementwiseErrors(Self.backend) {

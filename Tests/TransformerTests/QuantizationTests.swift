@@ -72,9 +72,13 @@ import Transformer
             if backend.name == "naive" {
                 naive = logits
             } else {
+                // Float backends differ from naive by rounding order only; `auto` rounds the
+                // activations of one-token products to 8 bits as llama.cpp does (its logits are
+                // ~0.8 from the exact ones on Q4_1; 1e-2 × range is about 0.37).
                 let range = naive.max()! - naive.min()!
                 let delta = zip(logits, naive).map { abs($0 - $1) }.max()!
-                #expect(delta <= 1e-3 * range, "SmolLM2 \(type) on \(backend.name): \(delta)")
+                let limit: Float = backend.name == "auto" ? 1e-2 : 1e-3
+                #expect(delta <= limit * range, "SmolLM2 \(type) on \(backend.name): \(delta)")
             }
         }
     }

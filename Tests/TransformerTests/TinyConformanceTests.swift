@@ -19,28 +19,34 @@ struct TinyConformanceTests {
         }
     }
 
-    /// The backends other than naive that can be made here (BLAS may be missing).
-    static var fastBackends: [any Backend] {
-        [BackendKind.simd, .blas, .auto].compactMap { try? $0.makeBackend(threads: 2) }
+    /// The float backends other than naive that can be made here (BLAS may be missing).
+    static var floatBackends: [any Backend] {
+        [BackendKind.simd, .blas].compactMap { try? $0.makeBackend(threads: 2) }
     }
 
-    @Test("naive within 0.01 of exact; simd, blas, auto within 1e-3 × logit range of naive",
+    /// The backends that round activations to 8 bits for one-token products, as llama.cpp does.
+    static var int8Backends: [any Backend] {
+        [BackendKind.simdQ8, .auto].compactMap { try? $0.makeBackend(threads: 2) }
+    }
+
+    @Test("naive within 0.01 of exact; simd and blas within 1e-3 × logit range of naive; simd-q8 and auto no further from exact than llama.cpp",
           arguments: TestData.tinyModels)
     func conformance(name: String) throws {
         let cases = try TestData.cases(TestData.tiny.appendingPathComponent(name + ".ref.json"))
-        let naive = try Self.logits(model: name, backend: NaiveBackend())
-        var worst: Double = 0
-        var llamaWorst: Double = 0
-        for (c, logits) in zip(cases, naive) {
-            let exact = c.exactLogits.flatMap { $0 }
-            #expect(logits.count == exact.count)
-            for (a, b) in zip(logits, exact) { worst = max(worst, abs(Double(a) - b)) }
-            for (a, b) in zip(c.llamaLogits.flatMap { $0 }, exact) { llamaWorst = max(llamaWorst, abs(a - b)) }
+        let exact = cases.map { $0.exactLogits.flatMap { $0 } }
+        /// max |logits − exact| over every case and position.
+        func distanceFromExact(_ logits: [[Float]]) -> Double {
+            zip(logits, exact).map { l, e in zip(l, e).map { abs(Double($0) - $1) }.max()! }.max()!
         }
+        let naive = try Self.logits(model: name, backend: NaiveBackend())
+        #expect(zip(naive, exact).allSatisfy { $0.count == $1.count })
+        let worst = distanceFromExact(naive)
+        let llamaWorst = zip(cases.map { $0.llamaLogits.flatMap { $0 } }, exact)
+            .map { l, e in zip(l, e).map { abs($0 - $1) }.max()! }.max()!
         print("\(name): naive max |Δ| vs exact = \(worst) (llama.cpp: \(llamaWorst))")
         #expect(worst < 0.01)
 
-        for backend in Self.fastBackends {
+        for backend in Self.floatBackends {
             let fast = try Self.logits(model: name, backend: backend)
             var ratio: Float = 0
             var delta: Float = 0
@@ -52,6 +58,11 @@ struct TinyConformanceTests {
             }
             print("\(name): \(backend.name) max |Δ| vs naive = \(delta) (\(ratio) × range)")
             #expect(ratio <= 1e-3, "\(name) on \(backend.name)")
+        }
+        for backend in Self.int8Backends {
+            let distance = distanceFromExact(try Self.logits(model: name, backend: backend))
+            print("\(name): \(backend.name) max |Δ| vs exact = \(distance) (llama.cpp: \(llamaWorst))")
+            #expect(distance <= llamaWorst, "\(name) on \(backend.name)")
         }
     }
 }

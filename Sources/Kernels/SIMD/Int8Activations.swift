@@ -1,90 +1,101 @@
 import GGUF
 
 // The `simd-q8` variant: activations rounded to 8 bits, then integer dot products, as
-// llama.cpp does (its Q8_0/Q8_1/Q8_K activation blocks; here blocks of 16). Integer sums may be reordered freely
-// (integer addition is associative), so LLVM vectorises a plain loop of Int32 multiply-adds
-// into `vpmaddwd`-style code without any hand-written intrinsics, and int8 × 4-bit products
-// need no conversion to float inside the loop. The price is the rounding of x to 8 bits:
-// results differ from the float path by about 1e-3 relative (measured in the benchmark).
+// llama.cpp does (its Q8_0/Q8_1/Q8_K activation blocks; here blocks of 16). Each 32-weight part
+// of a block is turned into 32 byte codes, multiplied with 32 activation codes by `vpmaddubsw`
+// and `vpmaddwd` (`IntegerProducts.swift`): 32 products in two instructions, where the float
+// path needs a conversion and a multiply-add per 8 weights. The price is the rounding of x to
+// 8 bits: results differ from the float path by about 1e-3 relative (measured in the benchmark).
 
 /// x rounded to int8 in blocks of 16 with one float scale each, plus the sum of each block's
-/// codes, needed for weights with an offset (Q4_1, K-quants). llama.cpp rounds in blocks of 32
-/// (Q8_0/Q8_1) or 256 (Q8_K); blocks of 16 cost one more scale per 32 weights and keep the
-/// error at or below llama.cpp's for every type (measured on the tiny models' logits).
-/// x: [n]  -> codes: [n]  scales: [n/16]  sums: [n/16]
+/// rounded values, needed for weights with an offset (Q4_1, K-quants) or a centre (Q4_0: q − 8).
+/// (The rounded sum, not the exact one: then the rounding error is Σ weight·(x̂ − x), as for
+/// the product itself; with the exact sum it would grow with the uncentred codes, measured 2×.)
+/// llama.cpp rounds in blocks of 32 (Q8_0/Q8_1) or 256 (Q8_K); blocks of 16 cost one more scale
+/// per 32 weights and keep the error at or below llama.cpp's for every type (measured on the
+/// tiny models' logits).
+///
+/// The scales are stored spread out as the integer dot products use them: for each 32 codes,
+/// 8 floats, the first half's scale 4 times then the second's (`spreadScales`).
+/// x: [n]  -> codes: [n]  spreadScales: [n/32, 8]  sums: [n/16]
 struct Int8Activations {
     let codes: UnsafeMutablePointer<Int8>
-    let scales: UnsafeMutablePointer<Float>
-    let sums: UnsafeMutablePointer<Int32>
+    let spreadScales: UnsafeMutablePointer<Float>
+    let sums: UnsafeMutablePointer<Float>
 
     /// Bytes of scratch for `n` activations (n a multiple of 32).
-    static func scratchBytes(_ n: Int) -> Int { n / 16 * 4 + n / 16 * 4 + n }
+    static func scratchBytes(_ n: Int) -> Int { n / 4 * 4 + n / 16 * 4 + n }
 
     /// Rounds x[0..<n] into `scratch` (at least `scratchBytes(n)` bytes, 4-aligned), as ggml's
     /// `quantize_row_q8_0` does but per 16: d = max|x| / 127, q = round(x / d).
     init(_ x: UnsafePointer<Float>, _ n: Int, scratch: UnsafeMutableRawPointer) {
-        scales = scratch.bindMemory(to: Float.self, capacity: n / 16)
-        sums = (scratch + n / 16 * 4).bindMemory(to: Int32.self, capacity: n / 16)
-        codes = (scratch + n / 16 * 8).bindMemory(to: Int8.self, capacity: n)
+        spreadScales = scratch.bindMemory(to: Float.self, capacity: n / 4)
+        sums = (scratch + n / 4 * 4).bindMemory(to: Float.self, capacity: n / 16)
+        codes = (scratch + n / 4 * 4 + n / 16 * 4).bindMemory(to: Int8.self, capacity: n)
         for b in 0..<n / 16 {
             let xb = x + b &* 16
             var amax: Float = 0
             for i in 0..<16 { amax = max(amax, abs(xb[i])) }
             let d = amax / 127
             let inverse: Float = d == 0 ? 0 : 1 / d
-            scales[b] = d
+            (spreadScales + 4 &* b).update(repeating: d, count: 4)
             var sum: Int32 = 0
             for i in 0..<16 {
                 let q = Int8((xb[i] * inverse).rounded())
                 codes[b &* 16 &+ i] = q
                 sum &+= Int32(q)
             }
-            sums[b] = sum
+            sums[b] = d * Float(sum)
         }
     }
 }
 
-/// A block format whose 32-weight parts are small integers with an affine map per half-part of
-/// 16: weight = scale[h]·q + offset[h]. Every computable quantized type has this shape.
+/// A block format whose 32-weight parts are small integer codes with an affine map per half-part
+/// of 16: weight = scale[h]·code + offset[h]. Every computable quantized type has this shape.
+/// Codes are unsigned (below 64) so that they can be the unsigned operand of `vpmaddubsw`; a
+/// format centred on zero (Q4_0: q − 8) moves its centre into the offset (−8·d). Q8_0's codes
+/// are signed bytes.
 protocol IntegerPartDecoder: BlockDecoder {
-    /// Writes the 32 integer codes of `part` to q[0..<32] and returns the scale and offset of
-    /// each half (lanes 0..15, 16..31).
-    static func decodeCodes(_ block: UnsafeRawPointer, _ part: Int, into q: UnsafeMutablePointer<Int8>)
-        -> (scale: SIMD2<Float>, offset: SIMD2<Float>)
+    /// True when the codes are signed bytes (reinterpret them as `SIMD32<Int8>`).
+    static var signedCodes: Bool { get }
+    /// The 32 codes of `part`, and the scale and offset of each half (lanes 0…15, 16…31).
+    static func codes(_ block: UnsafeRawPointer, _ part: Int)
+        -> (codes: SIMD32<UInt8>, scale: SIMD2<Float>, offset: SIMD2<Float>)
 }
 
-/// Σ a[i]·b[i] over 16 int8 pairs: products in Int16 (|a·b| ≤ 128·127 fits), sums in Int32 —
-/// the shape LLVM turns into `vpmaddwd` (integer sums reorder freely, so it may vectorise).
-@inline(__always)
-func integerDot16(_ a: UnsafePointer<Int8>, _ b: UnsafePointer<Int8>) -> Int32 {
-    var sum: Int32 = 0
-    for i in 0..<16 { sum &+= Int32(Int16(a[i]) &* Int16(b[i])) }
-    return sum
+extension IntegerPartDecoder {
+    static var signedCodes: Bool { false }
 }
 
 /// One row against int8 activations:
-/// Σ_parts Σ_halves dx_h·(scale_h·Σ q·qx + offset_h·Σ qx).
+/// Σ_parts Σ_halves dx_h·scale_h·Σ code·qx  +  offset_h·Σ x.
 @inline(__always)
 func integerDot<D: IntegerPartDecoder>(_: D.Type, _ row: UnsafeRawPointer, _ x: Int8Activations, blocks: Int) -> Float {
-    withUnsafeTemporaryAllocation(of: Int8.self, capacity: 32) { scratch in
-        let q = scratch.baseAddress!
-        // Two lanes, one per half-part, summed at the end: no scalar chain through every part.
-        var sum = SIMD2<Float>()
-        for b in 0..<blocks {
-            let block = row + b &* D.bytes
-            for part in 0..<D.parts {
-                let (scale, offset) = D.decodeCodes(block, part, into: q)
-                let xb = b &* D.weights &+ part &* 32
-                let xq = x.codes + xb
-                let products = SIMD2<Float>(Float(integerDot16(q, xq)), Float(integerDot16(q + 16, xq + 16)))
-                let h = xb &>> 4
-                let sums = SIMD2<Float>(Float(x.sums[h]), Float(x.sums[h &+ 1]))
-                let dx = SIMD2<Float>(x.scales[h], x.scales[h &+ 1])
-                sum = sum.addingProduct(dx, scale * products + offset * sums)
+    let px = UnsafeRawPointer(x.codes), spread = UnsafeRawPointer(x.spreadScales), sums = UnsafeRawPointer(x.sums)
+    // Lanes 0…3 hold sums of the first half of a part, lanes 4…7 of the second: scaled as
+    // vectors, summed across lanes once at the end of the row. Two accumulators, alternating,
+    // so that consecutive parts do not wait for each other's multiply-add.
+    var even = SIMD8<Float>(), odd = SIMD8<Float>()
+    var offsets = SIMD2<Float>()
+    for b in 0..<blocks {
+        let block = row + b &* D.bytes
+        for part in 0..<D.parts {
+            let (codes, scale, offset) = D.codes(block, part)
+            let start = b &* D.weights &+ part &* 32
+            let xq = px.loadUnaligned(fromByteOffset: start, as: SIMD32<Int8>.self)
+            let products = D.signedCodes ? signedDotByQuads(unsafeBitCast(codes, to: SIMD32<Int8>.self), xq)
+                                         : dotByQuads(codes, xq)
+            let s = SIMD8(lowHalf: SIMD4(repeating: scale[0]), highHalf: SIMD4(repeating: scale[1]))
+                * spread.loadUnaligned(fromByteOffset: start, as: SIMD8<Float>.self)
+            if (start &>> 5) & 1 == 0 {
+                even = even.addingProduct(s, SIMD8<Float>(products))
+            } else {
+                odd = odd.addingProduct(s, SIMD8<Float>(products))
             }
+            offsets = offsets.addingProduct(offset, sums.loadUnaligned(fromByteOffset: start &>> 2, as: SIMD2<Float>.self))
         }
-        return sum.sum()
     }
+    return (even + odd).sum() + offsets.sum()
 }
 
 /// w.row(r)·x for r in `rows` with int8 activations; float types use the float path.
@@ -112,146 +123,127 @@ func integerDotRows(_ w: WeightMatrix, _ rows: Range<Int>, _ x: UnsafePointer<Fl
 
 // MARK: - Integer codes of each format (same layouts as the float decoders)
 
+/// The 16 nibble bytes at `p` as 32 codes: low nibbles (weights 0…15), then high (16…31).
+@inline(__always)
+func nibbleCodes(_ p: UnsafeRawPointer) -> SIMD32<UInt8> {
+    let q = p.loadUnaligned(as: SIMD16<UInt8>.self)
+    return SIMD32(lowHalf: q & 0xF, highHalf: q &>> 4)
+}
+
+/// 16 in lane j where bit j of `bits` is set, else 0: the fifth bits of Q5_0/Q5_1.
+@inline(__always)
+func fifthBits(_ bits: UInt32) -> SIMD32<UInt8> {
+    // Each byte of `bits` repeated over 8 lanes, then lane j tests its own bit (j mod 8).
+    let repeated = SIMD4<UInt64>(0x0101_0101_0101_0101 &* UInt64(bits & 0xFF),
+                                 0x0101_0101_0101_0101 &* UInt64(bits >> 8 & 0xFF),
+                                 0x0101_0101_0101_0101 &* UInt64(bits >> 16 & 0xFF),
+                                 0x0101_0101_0101_0101 &* UInt64(bits >> 24))
+    let lanes = unsafeBitCast(repeated, to: SIMD32<UInt8>.self)
+    let bit = unsafeBitCast(SIMD4<UInt64>(repeating: 0x8040_2010_0804_0201), to: SIMD32<UInt8>.self)
+    return SIMD32<UInt8>().replacing(with: 16, where: lanes & bit .!= 0)
+}
+
 extension Q4_0Decoder: IntegerPartDecoder {
     @inline(__always)
-    static func decodeCodes(_ block: UnsafeRawPointer, _ part: Int, into y: UnsafeMutablePointer<Int8>)
-        -> (scale: SIMD2<Float>, offset: SIMD2<Float>) {
-        let q = (block + 2).assumingMemoryBound(to: UInt8.self)
-        for j in 0..<16 {
-            y[j] = Int8(bitPattern: q[j] & 0xF) &- 8
-            y[j &+ 16] = Int8(bitPattern: q[j] >> 4) &- 8
-        }
-        return (SIMD2(repeating: loadHalf(block, 0)), .zero)
+    static func codes(_ block: UnsafeRawPointer, _ part: Int) -> (codes: SIMD32<UInt8>, scale: SIMD2<Float>, offset: SIMD2<Float>) {
+        let d = loadHalf(block, 0)
+        return (nibbleCodes(block + 2), SIMD2(repeating: d), SIMD2(repeating: -8 * d))
     }
 }
 
 extension Q4_1Decoder: IntegerPartDecoder {
     @inline(__always)
-    static func decodeCodes(_ block: UnsafeRawPointer, _ part: Int, into y: UnsafeMutablePointer<Int8>)
-        -> (scale: SIMD2<Float>, offset: SIMD2<Float>) {
-        let q = (block + 4).assumingMemoryBound(to: UInt8.self)
-        for j in 0..<16 {
-            y[j] = Int8(bitPattern: q[j] & 0xF)
-            y[j &+ 16] = Int8(bitPattern: q[j] >> 4)
-        }
-        return (SIMD2(repeating: loadHalf(block, 0)), SIMD2(repeating: loadHalf(block, 2)))
+    static func codes(_ block: UnsafeRawPointer, _ part: Int) -> (codes: SIMD32<UInt8>, scale: SIMD2<Float>, offset: SIMD2<Float>) {
+        (nibbleCodes(block + 4), SIMD2(repeating: loadHalf(block, 0)), SIMD2(repeating: loadHalf(block, 2)))
     }
 }
 
 extension Q5_0Decoder: IntegerPartDecoder {
     @inline(__always)
-    static func decodeCodes(_ block: UnsafeRawPointer, _ part: Int, into y: UnsafeMutablePointer<Int8>)
-        -> (scale: SIMD2<Float>, offset: SIMD2<Float>) {
-        let qh = block.loadUnaligned(fromByteOffset: 2, as: UInt32.self)
-        let q = (block + 6).assumingMemoryBound(to: UInt8.self)
-        for j in 0..<16 {
-            let lo = UInt32(q[j] & 0xF) | ((qh >> UInt32(j)) & 1) << 4
-            let hi = UInt32(q[j] >> 4) | ((qh >> UInt32(j &+ 16)) & 1) << 4
-            y[j] = Int8(truncatingIfNeeded: lo) &- 16
-            y[j &+ 16] = Int8(truncatingIfNeeded: hi) &- 16
-        }
-        return (SIMD2(repeating: loadHalf(block, 0)), .zero)
+    static func codes(_ block: UnsafeRawPointer, _ part: Int) -> (codes: SIMD32<UInt8>, scale: SIMD2<Float>, offset: SIMD2<Float>) {
+        let d = loadHalf(block, 0)
+        let codes = nibbleCodes(block + 6) | fifthBits(block.loadUnaligned(fromByteOffset: 2, as: UInt32.self))
+        return (codes, SIMD2(repeating: d), SIMD2(repeating: -16 * d))
     }
 }
 
 extension Q5_1Decoder: IntegerPartDecoder {
     @inline(__always)
-    static func decodeCodes(_ block: UnsafeRawPointer, _ part: Int, into y: UnsafeMutablePointer<Int8>)
-        -> (scale: SIMD2<Float>, offset: SIMD2<Float>) {
-        let qh = block.loadUnaligned(fromByteOffset: 4, as: UInt32.self)
-        let q = (block + 8).assumingMemoryBound(to: UInt8.self)
-        for j in 0..<16 {
-            let lo = UInt32(q[j] & 0xF) | ((qh >> UInt32(j)) & 1) << 4
-            let hi = UInt32(q[j] >> 4) | ((qh >> UInt32(j &+ 16)) & 1) << 4
-            y[j] = Int8(truncatingIfNeeded: lo)
-            y[j &+ 16] = Int8(truncatingIfNeeded: hi)
-        }
-        return (SIMD2(repeating: loadHalf(block, 0)), SIMD2(repeating: loadHalf(block, 2)))
+    static func codes(_ block: UnsafeRawPointer, _ part: Int) -> (codes: SIMD32<UInt8>, scale: SIMD2<Float>, offset: SIMD2<Float>) {
+        let codes = nibbleCodes(block + 8) | fifthBits(block.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
+        return (codes, SIMD2(repeating: loadHalf(block, 0)), SIMD2(repeating: loadHalf(block, 2)))
     }
 }
 
 extension Q8_0Decoder: IntegerPartDecoder {
+    static var signedCodes: Bool { true }
     @inline(__always)
-    static func decodeCodes(_ block: UnsafeRawPointer, _ part: Int, into y: UnsafeMutablePointer<Int8>)
-        -> (scale: SIMD2<Float>, offset: SIMD2<Float>) {
-        y.update(from: (block + 2).assumingMemoryBound(to: Int8.self), count: 32)
-        return (SIMD2(repeating: loadHalf(block, 0)), .zero)
+    static func codes(_ block: UnsafeRawPointer, _ part: Int) -> (codes: SIMD32<UInt8>, scale: SIMD2<Float>, offset: SIMD2<Float>) {
+        (block.loadUnaligned(fromByteOffset: 2, as: SIMD32<UInt8>.self), SIMD2(repeating: loadHalf(block, 0)), .zero)
     }
 }
 
 extension Q2_KDecoder: IntegerPartDecoder {
     @inline(__always)
-    static func decodeCodes(_ block: UnsafeRawPointer, _ part: Int, into y: UnsafeMutablePointer<Int8>)
-        -> (scale: SIMD2<Float>, offset: SIMD2<Float>) {
+    static func codes(_ block: UnsafeRawPointer, _ part: Int) -> (codes: SIMD32<UInt8>, scale: SIMD2<Float>, offset: SIMD2<Float>) {
         let scales = block.assumingMemoryBound(to: UInt8.self)
         let d = loadHalf(block, 80), dmin = loadHalf(block, 82)
-        let q = (block + (16 &+ 32 &* (part >> 2))).assumingMemoryBound(to: UInt8.self)
-        let shift = UInt8(2 &* (part & 3))
-        for l in 0..<32 { y[l] = Int8(bitPattern: (q[l] >> shift) & 3) }
+        let q = block.loadUnaligned(fromByteOffset: 16 &+ 32 &* (part >> 2), as: SIMD32<UInt8>.self)
+        let codes = q &>> UInt8(2 &* (part & 3)) & 3
         let s0 = scales[2 &* part], s1 = scales[2 &* part &+ 1]
-        return (SIMD2(d * Float(s0 & 0xF), d * Float(s1 & 0xF)),
+        return (codes, SIMD2(d * Float(s0 & 0xF), d * Float(s1 & 0xF)),
                 SIMD2(-(dmin * Float(s0 >> 4)), -(dmin * Float(s1 >> 4))))
     }
 }
 
 extension Q3_KDecoder: IntegerPartDecoder {
+    /// Codes 0…7 = two low bits plus 4 when the high bit is set; weight = d·scale·(code − 4).
     @inline(__always)
-    static func decodeCodes(_ block: UnsafeRawPointer, _ part: Int, into y: UnsafeMutablePointer<Int8>)
-        -> (scale: SIMD2<Float>, offset: SIMD2<Float>) {
-        let hmask = block.assumingMemoryBound(to: UInt8.self)
+    static func codes(_ block: UnsafeRawPointer, _ part: Int) -> (codes: SIMD32<UInt8>, scale: SIMD2<Float>, offset: SIMD2<Float>) {
         let scales = (block + 96).assumingMemoryBound(to: UInt8.self)
         let d = loadHalf(block, 108)
-        let q = (block + (32 &+ 32 &* (part >> 2))).assumingMemoryBound(to: UInt8.self)
-        let shift = UInt8(2 &* (part & 3))
-        let bit = UInt8(1) << UInt8(part)
-        for l in 0..<32 {
-            let low = Int8(bitPattern: (q[l] >> shift) & 3)
-            y[l] = hmask[l] & bit != 0 ? low : low &- 4
-        }
-        return (SIMD2(d * Float(scale(scales, 2 &* part)), d * Float(scale(scales, 2 &* part &+ 1))), .zero)
+        let hmask = block.loadUnaligned(as: SIMD32<UInt8>.self)
+        let q = block.loadUnaligned(fromByteOffset: 32 &+ 32 &* (part >> 2), as: SIMD32<UInt8>.self)
+        let low = q &>> UInt8(2 &* (part & 3)) & 3
+        let codes = low.replacing(with: low | 4, where: hmask & (1 &<< UInt8(part)) .!= 0)
+        let s = SIMD2(d * Float(scale(scales, 2 &* part)), d * Float(scale(scales, 2 &* part &+ 1)))
+        return (codes, s, -4 * s)
     }
 }
 
 extension Q4_KDecoder: IntegerPartDecoder {
     @inline(__always)
-    static func decodeCodes(_ block: UnsafeRawPointer, _ part: Int, into y: UnsafeMutablePointer<Int8>)
-        -> (scale: SIMD2<Float>, offset: SIMD2<Float>) {
+    static func codes(_ block: UnsafeRawPointer, _ part: Int) -> (codes: SIMD32<UInt8>, scale: SIMD2<Float>, offset: SIMD2<Float>) {
         let d = loadHalf(block, 0), dmin = loadHalf(block, 2)
         let (scale, min) = scaleMinK4(part, (block + 4).assumingMemoryBound(to: UInt8.self))
-        let q = (block + (16 &+ 32 &* (part >> 1))).assumingMemoryBound(to: UInt8.self)
-        let shift = UInt8(4 &* (part & 1))
-        for l in 0..<32 { y[l] = Int8(bitPattern: (q[l] >> shift) & 0xF) }
-        return (SIMD2(repeating: d * scale), SIMD2(repeating: -(dmin * min)))
+        let q = block.loadUnaligned(fromByteOffset: 16 &+ 32 &* (part >> 1), as: SIMD32<UInt8>.self)
+        return (q &>> UInt8(4 &* (part & 1)) & 0xF, SIMD2(repeating: d * scale), SIMD2(repeating: -(dmin * min)))
     }
 }
 
 extension Q5_KDecoder: IntegerPartDecoder {
     @inline(__always)
-    static func decodeCodes(_ block: UnsafeRawPointer, _ part: Int, into y: UnsafeMutablePointer<Int8>)
-        -> (scale: SIMD2<Float>, offset: SIMD2<Float>) {
+    static func codes(_ block: UnsafeRawPointer, _ part: Int) -> (codes: SIMD32<UInt8>, scale: SIMD2<Float>, offset: SIMD2<Float>) {
         let d = loadHalf(block, 0), dmin = loadHalf(block, 2)
         let (scale, min) = scaleMinK4(part, (block + 4).assumingMemoryBound(to: UInt8.self))
-        let qh = (block + 16).assumingMemoryBound(to: UInt8.self)
-        let q = (block + (48 &+ 32 &* (part >> 1))).assumingMemoryBound(to: UInt8.self)
-        let shift = UInt8(4 &* (part & 1)), bit = UInt8(part)
-        for l in 0..<32 { y[l] = Int8(bitPattern: (q[l] >> shift) & 0xF | ((qh[l] >> bit) & 1) << 4) }
-        return (SIMD2(repeating: d * scale), SIMD2(repeating: -(dmin * min)))
+        let qh = block.loadUnaligned(fromByteOffset: 16, as: SIMD32<UInt8>.self)
+        let q = block.loadUnaligned(fromByteOffset: 48 &+ 32 &* (part >> 1), as: SIMD32<UInt8>.self)
+        let codes = q &>> UInt8(4 &* (part & 1)) & 0xF | (qh &>> UInt8(part) & 1) &<< 4
+        return (codes, SIMD2(repeating: d * scale), SIMD2(repeating: -(dmin * min)))
     }
 }
 
 extension Q6_KDecoder: IntegerPartDecoder {
+    /// Codes 0…63; weight = d·scale·(code − 32).
     @inline(__always)
-    static func decodeCodes(_ block: UnsafeRawPointer, _ part: Int, into y: UnsafeMutablePointer<Int8>)
-        -> (scale: SIMD2<Float>, offset: SIMD2<Float>) {
+    static func codes(_ block: UnsafeRawPointer, _ part: Int) -> (codes: SIMD32<UInt8>, scale: SIMD2<Float>, offset: SIMD2<Float>) {
         let d = loadHalf(block, 208)
         let half = part >> 2, k = part & 3
         let sc = (block + (192 &+ 8 &* half &+ 2 &* k)).assumingMemoryBound(to: Int8.self)
-        let ql = (block + (64 &* half &+ 32 &* (k & 1))).assumingMemoryBound(to: UInt8.self)
-        let qh = (block + (128 &+ 32 &* half)).assumingMemoryBound(to: UInt8.self)
-        let lowShift = UInt8(4 &* (k >> 1)), highShift = UInt8(2 &* k)
-        for l in 0..<32 {
-            y[l] = Int8(bitPattern: (ql[l] >> lowShift) & 0xF | ((qh[l] >> highShift) & 3) << 4) &- 32
-        }
-        return (SIMD2(d * Float(sc[0]), d * Float(sc[1])), .zero)
+        let ql = block.loadUnaligned(fromByteOffset: 64 &* half &+ 32 &* (k & 1), as: SIMD32<UInt8>.self)
+        let qh = block.loadUnaligned(fromByteOffset: 128 &+ 32 &* half, as: SIMD32<UInt8>.self)
+        let codes = ql &>> UInt8(4 &* (k >> 1)) & 0xF | (qh &>> UInt8(2 &* k) & 3) &<< 4
+        let scale = SIMD2(d * Float(sc[0]), d * Float(sc[1]))
+        return (codes, scale, -32 * scale)
     }
 }

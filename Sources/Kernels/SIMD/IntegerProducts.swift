@@ -1,0 +1,100 @@
+// The two integer instructions that make llama.cpp's quantized dot products fast on x86, and
+// what they compute, written out.
+//
+// Swift's SIMD types have no operation for "multiply bytes and add neighbouring products into
+// 16-bit lanes", and LLVM does not find it in plain Swift code: it splits the lanes into even
+// and odd halves and emulates it with four times the instructions (measured). So on x86-64 the
+// instruction is called by name, through the compiler's `Builtin` module, which exposes LLVM's
+// intrinsics (the package passes `-enable-builtin-module` to this target). Everywhere else the
+// plain Swift definition below is used, and the tests check that both agree.
+//
+// This is the one place where Loupe names a CPU instruction. It is the equivalent of ggml's
+// `_mm256_maddubs_epi16` / `_mm256_madd_epi16` in `ggml-cpu/arch/x86/quants.c`.
+
+#if arch(x86_64)
+import Builtin
+#endif
+
+/// `a[2i]·b[2i] + a[2i+1]·b[2i+1]` for i in 0..<16, each product of an unsigned and a signed
+/// byte, the sum saturated to Int16 (x86 `vpmaddubsw`).
+///
+/// Kernels keep the sums far from saturation: codes below 64 times |b| ≤ 127 give at most 16,002.
+@inline(__always)
+func multiplyAddPairs(_ a: SIMD32<UInt8>, _ b: SIMD32<Int8>) -> SIMD16<Int16> {
+    #if arch(x86_64)
+    let sums = Builtin.int_x86_avx2_pmadd_ub_sw(unsafeBitCast(a, to: Builtin.Vec32xInt8.self),
+                                                unsafeBitCast(b, to: Builtin.Vec32xInt8.self))
+    return unsafeBitCast(sums, to: SIMD16<Int16>.self)
+    #else
+    return referenceMultiplyAddPairs(a, b)
+    #endif
+}
+
+/// `a[2i]·b[2i] + a[2i+1]·b[2i+1]` for i in 0..<8, products and sums in Int32 (x86 `vpmaddwd`).
+@inline(__always)
+func multiplyAddPairs(_ a: SIMD16<Int16>, _ b: SIMD16<Int16>) -> SIMD8<Int32> {
+    #if arch(x86_64)
+    let sums = Builtin.int_x86_avx2_pmadd_wd(unsafeBitCast(a, to: Builtin.Vec16xInt16.self),
+                                             unsafeBitCast(b, to: Builtin.Vec16xInt16.self))
+    return unsafeBitCast(sums, to: SIMD8<Int32>.self)
+    #else
+    return referenceMultiplyAddPairs(a, b)
+    #endif
+}
+
+/// Σ a·b by groups of 4 bytes: lane i = a[4i]·b[4i] + … + a[4i+3]·b[4i+3], for unsigned codes
+/// a < 64 and signed activations b. Lanes 0…3 cover bytes 0…15 and lanes 4…7 bytes 16…31, so
+/// the two halves of a 32-code part stay apart (each half has its own scales).
+@inline(__always)
+func dotByQuads(_ a: SIMD32<UInt8>, _ b: SIMD32<Int8>) -> SIMD8<Int32> {
+    multiplyAddPairs(multiplyAddPairs(a, b), SIMD16(repeating: 1))
+}
+
+/// As `dotByQuads` for signed codes a (−128…127). The product a·b is computed as |a|·(±b), with
+/// the sign of a moved onto b, because the byte instruction wants its first operand unsigned
+/// (ggml's `mul_sum_i8_pairs_float` does the same).
+@inline(__always)
+func signedDotByQuads(_ a: SIMD32<Int8>, _ b: SIMD32<Int8>) -> SIMD8<Int32> {
+    dotByQuads(unsafeBitCast(copySign(of: a, to: a), to: SIMD32<UInt8>.self), copySign(of: a, to: b))
+}
+
+/// b[i] where a[i] > 0, −b[i] where a[i] < 0, 0 where a[i] = 0 (x86 `vpsignb`). With a = b it is
+/// |a| (−128 stays 0x80, which is 128 read as unsigned).
+@inline(__always)
+func copySign(of a: SIMD32<Int8>, to b: SIMD32<Int8>) -> SIMD32<Int8> {
+    #if arch(x86_64)
+    let signed = Builtin.int_x86_avx2_psign_b(unsafeBitCast(b, to: Builtin.Vec32xInt8.self),
+                                              unsafeBitCast(a, to: Builtin.Vec32xInt8.self))
+    return unsafeBitCast(signed, to: SIMD32<Int8>.self)
+    #else
+    return referenceCopySign(of: a, to: b)
+    #endif
+}
+
+// MARK: - The definitions (used where the instructions are absent, and by the tests)
+
+/// `vpmaddubsw` in plain Swift.
+func referenceMultiplyAddPairs(_ a: SIMD32<UInt8>, _ b: SIMD32<Int8>) -> SIMD16<Int16> {
+    var sums = SIMD16<Int16>()
+    for i in 0..<16 {
+        let pair = Int32(a[2 * i]) * Int32(b[2 * i]) + Int32(a[2 * i + 1]) * Int32(b[2 * i + 1])
+        sums[i] = Int16(clamping: pair)
+    }
+    return sums
+}
+
+/// `vpmaddwd` in plain Swift.
+func referenceMultiplyAddPairs(_ a: SIMD16<Int16>, _ b: SIMD16<Int16>) -> SIMD8<Int32> {
+    var sums = SIMD8<Int32>()
+    for i in 0..<8 {
+        sums[i] = Int32(a[2 * i]) &* Int32(b[2 * i]) &+ Int32(a[2 * i + 1]) &* Int32(b[2 * i + 1])
+    }
+    return sums
+}
+
+/// `vpsignb` in plain Swift.
+func referenceCopySign(of a: SIMD32<Int8>, to b: SIMD32<Int8>) -> SIMD32<Int8> {
+    var out = SIMD32<Int8>()
+    for i in 0..<32 { out[i] = a[i] > 0 ? b[i] : a[i] < 0 ? 0 &- b[i] : 0 }
+    return out
+}
