@@ -115,4 +115,15 @@ public protocol Backend: Sendable {
 
     /// out = a ⊙ b.   a, b, out: [n]   (out may alias a or b)
     func mul(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>, into out: UnsafeMutableBufferPointer<Float>)
+
+    /// Runs body(0), …, body(count − 1), which must not depend on each other (the heads of an
+    /// attention layer), on the backend's threads; the naive backend runs them in order.
+    func concurrentForEach(_ count: Int, _ body: (Int) -> Void)
+}
+
+extension Backend {
+    /// One after the other, on the calling thread.
+    public func concurrentForEach(_ count: Int, _ body: (Int) -> Void) {
+        for i in 0..<count { body(i) }
+    }
 }

@@ -54,9 +54,10 @@ extension InferenceSession {
     func rope(_ x: UnsafeMutableBufferPointer<Float>, heads: Int, _ positions: Range<Int>) {
         let c = model.configuration
         let width = heads * c.headDimension
-        for (t, position) in positions.enumerated() {
+        // Tokens turn independently: a prompt's are shared between threads.
+        forEachPiece(positions.count, shared: positions.count >= 8) { t in
             model.backend.rope(x.slice(t * width, width), heads: heads, headDim: c.headDimension,
-                               position: position, config: c.rope)
+                               position: positions.lowerBound + t, config: c.rope)
         }
     }
 
@@ -83,7 +84,7 @@ extension InferenceSession {
         let T = positions.count
         let P = positions.upperBound
         let scale = 1 / Float(dHead).squareRoot()
-        for head in 0 ..< c.headCount {
+        forEachPiece(c.headCount, shared: T * P >= Self.parallelAttentionWork) { head in
             let kvHead = head / c.groupSize
             for t in 0 ..< T {
                 let query = q.slice((t * c.headCount + head) * dHead, dHead).readOnly
@@ -104,9 +105,10 @@ extension InferenceSession {
     func causalSoftmax(_ scores: UnsafeMutableBufferPointer<Float>, _ positions: Range<Int>) {
         let T = positions.count
         let P = positions.upperBound
-        for row in 0 ..< scores.count / P {
-            let t = row % T
-            model.backend.softmax(scores.slice(row * P, P), validCount: positions.lowerBound + t + 1)
+        forEachPiece(scores.count / (T * P), shared: T * P >= Self.parallelAttentionWork) { head in
+            for t in 0 ..< T {
+                model.backend.softmax(scores.slice((head * T + t) * P, P), validCount: positions.lowerBound + t + 1)
+            }
         }
     }
 
@@ -121,7 +123,7 @@ extension InferenceSession {
         let T = positions.count
         let P = positions.upperBound
         z.update(repeating: 0)
-        for head in 0 ..< c.headCount {
+        forEachPiece(c.headCount, shared: T * P >= Self.parallelAttentionWork) { head in
             let kvHead = head / c.groupSize
             for t in 0 ..< T {
                 let out = z.slice((t * c.headCount + head) * dHead, dHead)
@@ -131,6 +133,20 @@ extension InferenceSession {
                     backend.axpy(weights[p], value, out)
                 }
             }
+        }
+    }
+
+    /// Score entries (T·P) per head from which the heads of a layer are shared between threads:
+    /// below it (generation with a short context) waking a thread costs more than it saves.
+    static let parallelAttentionWork = 1024
+
+    /// Runs body(0), …, body(count − 1), pieces of work that do not depend on each other (heads,
+    /// tokens): on the backend's threads when `shared`, else in order on this thread.
+    func forEachPiece(_ count: Int, shared: Bool, _ body: (Int) -> Void) {
+        if shared {
+            model.backend.concurrentForEach(count, body)
+        } else {
+            for i in 0 ..< count { body(i) }
         }
     }
 }

@@ -67,6 +67,8 @@ public struct AutoBackend: Backend {
 
     public func gelu(_ x: UnsafeMutableBufferPointer<Float>) { vectors.gelu(x) }
 
+    public func concurrentForEach(_ count: Int, _ body: (Int) -> Void) { vectors.concurrentForEach(count, body) }
+
     public func add(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>,
                     into out: UnsafeMutableBufferPointer<Float>) {
         vectors.add(a, b, into: out)
