@@ -40,6 +40,8 @@ struct SIMDBackendTests {
             }
             #expect(multiplyAddPairs(a, b) == referenceMultiplyAddPairs(a, b))
             #expect(copySign(of: b, to: c) == referenceCopySign(of: b, to: c))
+            let indices = a & 15
+            #expect(shuffleBytes(a, indices) == referenceShuffleBytes(a, indices))
             let wide = unsafeBitCast(b, to: SIMD16<Int16>.self), other = unsafeBitCast(a, to: SIMD16<Int16>.self)
             #expect(multiplyAddPairs(wide, other) == referenceMultiplyAddPairs(wide, other))
         }

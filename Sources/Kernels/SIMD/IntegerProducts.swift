@@ -71,6 +71,19 @@ func copySign(of a: SIMD32<Int8>, to b: SIMD32<Int8>) -> SIMD32<Int8> {
     #endif
 }
 
+/// In each 16-byte half of `table`, byte i becomes table[indices[i]] of the same half
+/// (indices 0…15; x86 `vpshufb`).
+@inline(__always)
+func shuffleBytes(_ table: SIMD32<UInt8>, _ indices: SIMD32<UInt8>) -> SIMD32<UInt8> {
+    #if arch(x86_64)
+    let shuffled = Builtin.int_x86_avx2_pshuf_b(unsafeBitCast(table, to: Builtin.Vec32xInt8.self),
+                                                unsafeBitCast(indices, to: Builtin.Vec32xInt8.self))
+    return unsafeBitCast(shuffled, to: SIMD32<UInt8>.self)
+    #else
+    return referenceShuffleBytes(table, indices)
+    #endif
+}
+
 /// The lanes as floats (`vcvtdq2ps`). The same as `SIMD8<Float>(v)`, which the optimizer
 /// sometimes leaves as a function call in a large loop (measured: a third of a Q5_0 product
 /// spent spilling registers around it).
@@ -109,5 +122,12 @@ func referenceMultiplyAddPairs(_ a: SIMD16<Int16>, _ b: SIMD16<Int16>) -> SIMD8<
 func referenceCopySign(of a: SIMD32<Int8>, to b: SIMD32<Int8>) -> SIMD32<Int8> {
     var out = SIMD32<Int8>()
     for i in 0..<32 { out[i] = a[i] > 0 ? b[i] : a[i] < 0 ? 0 &- b[i] : 0 }
+    return out
+}
+
+/// `vpshufb` in plain Swift (indices below 16; the instruction's zeroing by the top bit is not used).
+func referenceShuffleBytes(_ table: SIMD32<UInt8>, _ indices: SIMD32<UInt8>) -> SIMD32<UInt8> {
+    var out = SIMD32<UInt8>()
+    for i in 0..<32 { out[i] = table[i / 16 * 16 + Int(indices[i] & 15)] }
     return out
 }
