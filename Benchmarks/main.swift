@@ -13,13 +13,17 @@ let suites: [String: (ArraySlice<String>) throws -> Void] = [
     "hooks": { try hooksBenchmark(Array($0)) },
 ]
 
+import Foundation
+
 let arguments = CommandLine.arguments.dropFirst()
 if let name = arguments.first, let suite = suites[name] {
     do {
         try suite(arguments.dropFirst())
     } catch {
-        print("error: \(error)")
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        exit(1)
     }
 } else {
     print("usage: loupe-benchmarks <suite> [options]   suites: \(suites.keys.sorted().joined(separator: ", "))")
+    if let name = arguments.first, name != "--help", name != "-h" { exit(1) }
 }

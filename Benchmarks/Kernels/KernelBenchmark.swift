@@ -17,8 +17,8 @@ enum KernelBenchmark {
     /// token, so its time is exactly linear in the count.
     static let naiveTokens = 8
 
-    static func run(_ arguments: ArraySlice<String>) {
-        let options = BenchmarkOptions(arguments, defaultThreads: ThreadPool.coreCount)
+    static func run(_ arguments: ArraySlice<String>) throws {
+        let options = try BenchmarkOptions(arguments, defaultThreads: ThreadPool.coreCount)
         let pool = ThreadPool(threads: options.threads)
         let started = Date()
         print("# Loupe kernel benchmark")
@@ -61,8 +61,8 @@ enum KernelBenchmark {
         print("|---|---|---|---|---:|---:|---:|---:|---:|")
         var types = options.quick ? [GGMLType.f32, .q8_0, .q4_1] : mainTypes + otherTypes
         if let names = options.types {
-            types = names.map { name in
-                guard let type = GGMLType(name: name), type.isComputable else { fatalError("unknown or uncomputable type \(name)") }
+            types = try names.map { name in
+                guard let type = GGMLType(name: name), type.isComputable else { throw BenchmarkUsageError("unknown or uncomputable type \(name)") }
                 return type
             }
         }
