@@ -15,7 +15,7 @@ struct BLASBackendTests {
 
     @Test("products wider than one tile of rows")
     func severalTiles() {
-        let w = TestMatrix(type: .q4_1, rows: BLASBackend.tileRows * 2 + 37, columns: 96, seed: 11)
+        let w = TestMatrix(type: .q4_1, rows: BLASBackend.maximumTileRows * 2 + 37, columns: 96, seed: 11)
         for count in [1, 5] {
             let x = randomFloats(count * 96, seed: 12)
             let error = productError(product(Self.backend, w.matrix, x, count: count),
