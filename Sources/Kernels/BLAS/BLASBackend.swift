@@ -2,7 +2,7 @@ import GGUF
 
 /// Matrix products by the system's BLAS (OpenBLAS, or Accelerate on Apple platforms): the
 /// "use the library everyone uses" variant. BLAS only knows float matrices, so quantized
-/// weights are decoded a tile of rows at a time (at most `maximumTileRows` rows, a few hundred KB) into a
+/// weights are decoded a tile of rows at a time (at most `maximumTileRows` rows, a few MB at most) into a
 /// scratch that is reused, then multiplied with `sgemm`/`sgemv`; F32 weights go to BLAS as
 /// they are. The whole matrix is never expanded.
 ///
@@ -15,13 +15,15 @@ public struct BLASBackend: Backend {
     public let pool: ThreadPool
     private let vectors: SIMDBackend
 
-    /// Most rows decoded and multiplied at once: 128 rows × 1536 columns = 768 KB of floats at
-    /// most for SmolLM2, about one core's L2, and enough rows for BLAS to reach full speed.
-    static let maximumTileRows = 128
+    /// Most rows decoded and multiplied at once. Bigger tiles mean fewer sgemm calls, each
+    /// packing the activations once: measured A/B, Q8_0 pp128 520 → 531–545 t/s with 384 rows
+    /// instead of 128 (a 384 × 1536 tile is 2.3 MB of floats, decoded once and read once).
+    static let maximumTileRows = 384
 
     /// Rows per tile for a matrix of `rows` rows: at most `maximumTileRows`, and a whole number
     /// of tiles per thread, so that no thread waits for another's last tile (576 rows on 2
-    /// threads: 6 tiles of 96, not 5 of 128; measured A/B, Q8_0 pp128: 443 → 471, 508 → 532 t/s).
+    /// threads: 2 tiles of 288; with 128-row tiles, 6 of 96 instead of 5 of 128 measured A/B
+    /// Q8_0 pp128 443 → 471, 508 → 532 t/s).
     func tileRows(_ rows: Int) -> Int {
         let threads = pool.threadCount
         let fewest = (rows + Self.maximumTileRows - 1) / Self.maximumTileRows
