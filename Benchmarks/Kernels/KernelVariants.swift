@@ -13,18 +13,19 @@ func kernelVariants(pool: ThreadPool) -> [KernelVariant] {
     var variants = [
         KernelVariant(name: "naive", why: "v1, the specification: scalar loops, one block decoded per weight, one thread.",
                       backend: NaiveBackend()),
-        KernelVariant(name: "simd", why: "v2: fused decode-and-dot on SIMD16 with independent accumulators, rows over "
+        KernelVariant(name: "simd", why: "v2: fused decode-and-dot on SIMD16 with independent accumulators (Q4_0/Q4_1: "
+                      + "nibbles turned into floats by bit operations, two rows per pass), rows over "
                       + "\(pool.threadCount) threads; batches: 16 rows decoded and packed, 6×16 register-tiled GEMM.",
                       backend: SIMDBackend(pool: pool)),
     ]
     variants.append(KernelVariant(
         name: "simd-q8", why: "v2b: like simd, but x rounded to int8 per 16 (like llama.cpp's Q8 activations) and "
-        + "integer multiply-adds (int8 × 4-bit) for quantized weights, one token at a time.",
+        + "the weights' codes multiplied with vpmaddubsw/vpmaddwd (32 products per instruction), one token at a time.",
         backend: SIMDBackend(pool: pool, activations: .int8)))
     if let blas = try? BLASBackend(pool: pool) {
         variants.append(KernelVariant(
-            name: "blas", why: "v3: 128-row tiles decoded into a reused scratch, then \(CBLAS.libraryName ?? "BLAS") "
-            + "sgemv/sgemm (1 library thread per tile, tiles over \(pool.threadCount) threads).", backend: blas))
+            name: "blas", why: "v3: tiles of up to 384 rows (a whole number per thread) decoded into a scratch, then "
+            + "\(CBLAS.libraryName ?? "BLAS") sgemv/sgemm (1 library thread per tile, tiles over \(pool.threadCount) threads).", backend: blas))
     }
     return variants
 }
