@@ -163,7 +163,7 @@ func codeBytes(_ v: PackedBytes) -> SIMD32<UInt8> { unsafeBitCast(v, to: SIMD32<
 func fifthBits(_ bits: UInt32) -> PackedBytes {
     // Byte j gets byte j/8 of `bits` (one byte shuffle) and keeps its own bit, j mod 8: 0 or a
     // power of two up to 128. Adding 127 to a byte then sets its top bit exactly when that bit
-    // was set (and never carries into the next byte). ggml's `bytes_from_bits_32` does the same.
+    // was set (and never carries into the next byte). The idea of ggml's `bytes_from_bits_32`.
     let byteOfBit = unsafeBitCast(SIMD4<UInt64>(0, 0x0101_0101_0101_0101, 0x0202_0202_0202_0202, 0x0303_0303_0303_0303),
                                   to: SIMD32<UInt8>.self)
     let spread = shuffleBytes(codeBytes(PackedBytes(repeating: bits)), byteOfBit)

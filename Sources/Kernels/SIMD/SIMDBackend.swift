@@ -6,15 +6,17 @@ import GGUF
 /// `ThreadPool`.
 ///
 /// - `matVec`: each thread takes chunks of rows; each row is a fused decode-and-dot over its
-///   blocks (`dotRows`), so a Q4_1 matrix is read as 4.5-bit data and never expanded.
+///   blocks (`dotRows`), so a Q4_1 matrix is read as 4.5-bit data and never expanded (Q4_0 and
+///   Q4_1 two rows at a time, their nibbles made floats by bit operations: `NibbleFloats.swift`).
 /// - `matMul` with 4 or more tokens: a packed, register-blocked GEMM (`gemmPanel`): 16 weight
 ///   rows are decoded and packed at a time, then multiplied with every token in 6×16 tiles.
 /// - element-wise operations: 16 floats per step on the calling thread (they are too small to
-///   be worth waking the pool).
+///   be worth waking the pool), except SiLU/GELU over a whole prompt.
 ///
 /// With `activations: .int8` (the `simd-q8` variant) products with quantized weights first
-/// round x to 8 bits per block of 16, as llama.cpp does (it uses 32 or 256), and multiply integer codes
-/// (`Int8Activations.swift`), one token at a time; float weights keep the float paths.
+/// round x to 8 bits per block of 16, as llama.cpp does (it uses 32 or 256), and multiply the
+/// weights' integer codes with `vpmaddubsw` (`Int8Activations.swift`, `IntegerProducts.swift`),
+/// one token at a time; float weights keep the float paths.
 public struct SIMDBackend: Backend {
     /// What the activations of a matrix-vector product are multiplied as.
     public enum Activations: Sendable {
