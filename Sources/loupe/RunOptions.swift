@@ -4,7 +4,7 @@ import Loupe
 
 /// How a command that runs the model computes: which kernels, how many threads.
 struct BackendOptions: ParsableArguments {
-    @Option(help: "Kernels: auto, naive, simd or blas.")
+    @Option(help: "Kernels: auto, naive, simd, simd-q8 or blas.")
     var backend: String = "auto"
 
     @Option(name: .short, help: "Threads for matrix products (default: all cores).")
