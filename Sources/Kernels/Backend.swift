@@ -119,9 +119,37 @@ public protocol Backend: Sendable {
     /// Runs body(0), …, body(count − 1), which must not depend on each other (the heads of an
     /// attention layer), on the backend's threads; the naive backend runs them in order.
     func concurrentForEach(_ count: Int, _ body: (Int) -> Void)
+
+    /// One query against `out.count` keys laid out `stride` floats apart (one head of the KV
+    /// cache): out[p] = q · key_p, where key_p starts at keys + p·stride.
+    /// q: [n]  keys: [count, stride] (the first n of each row)  -> out: [count]
+    func dots(_ q: UnsafeBufferPointer<Float>, keys: UnsafePointer<Float>, stride: Int,
+              into out: UnsafeMutableBufferPointer<Float>)
+
+    /// out ← out + Σ_p weights[p] · value_p, value_p starting at values + p·stride, skipping
+    /// zero weights (masked positions).
+    /// weights: [count]  values: [count, stride] (the first n of each row)  out: [n]
+    func weightedSum(_ weights: UnsafeBufferPointer<Float>, values: UnsafePointer<Float>, stride: Int,
+                     into out: UnsafeMutableBufferPointer<Float>)
 }
 
 extension Backend {
+    /// One `dot` per key.
+    public func dots(_ q: UnsafeBufferPointer<Float>, keys: UnsafePointer<Float>, stride: Int,
+                     into out: UnsafeMutableBufferPointer<Float>) {
+        for p in 0..<out.count {
+            out[p] = dot(q, UnsafeBufferPointer(start: keys + p * stride, count: q.count))
+        }
+    }
+
+    /// One `axpy` per nonzero weight.
+    public func weightedSum(_ weights: UnsafeBufferPointer<Float>, values: UnsafePointer<Float>, stride: Int,
+                            into out: UnsafeMutableBufferPointer<Float>) {
+        for p in 0..<weights.count where weights[p] != 0 {
+            axpy(weights[p], UnsafeBufferPointer(start: values + p * stride, count: out.count), out)
+        }
+    }
+
     /// One after the other, on the calling thread.
     public func concurrentForEach(_ count: Int, _ body: (Int) -> Void) {
         for i in 0..<count { body(i) }

@@ -90,10 +90,10 @@ extension InferenceSession {
                 let query = q.slice((t * c.headCount + head) * dHead, dHead).readOnly
                 let row = scores.slice((head * T + t) * P, P)
                 let visible = positions.lowerBound + t + 1
-                for p in 0 ..< visible {
-                    let key = cache.key(block: i, position: p).slice(kvHead * dHead, dHead).readOnly
-                    row[p] = backend.dot(query, key) * scale
-                }
+                // Key p of this head: cache position p, floats kvHead·d_head ..< (kvHead + 1)·d_head.
+                let keys = cache.key(block: i, position: 0).baseAddress! + kvHead * dHead
+                backend.dots(query, keys: keys, stride: cache.width, into: row.slice(0, visible))
+                for p in 0 ..< visible { row[p] *= scale }
                 for p in visible ..< P { row[p] = -.infinity }
             }
         }
@@ -128,10 +128,8 @@ extension InferenceSession {
             for t in 0 ..< T {
                 let out = z.slice((t * c.headCount + head) * dHead, dHead)
                 let weights = pattern.slice((head * T + t) * P, P)
-                for p in 0 ..< P where weights[p] != 0 {
-                    let value = cache.value(block: i, position: p).slice(kvHead * dHead, dHead).readOnly
-                    backend.axpy(weights[p], value, out)
-                }
+                let values = cache.value(block: i, position: 0).baseAddress! + kvHead * dHead
+                backend.weightedSum(weights.readOnly, values: values, stride: cache.width, into: out)
             }
         }
     }

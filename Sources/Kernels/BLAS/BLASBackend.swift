@@ -119,6 +119,16 @@ public struct BLASBackend: Backend {
 
     public func concurrentForEach(_ count: Int, _ body: (Int) -> Void) { vectors.concurrentForEach(count, body) }
 
+    public func dots(_ q: UnsafeBufferPointer<Float>, keys: UnsafePointer<Float>, stride: Int,
+                     into out: UnsafeMutableBufferPointer<Float>) {
+        vectors.dots(q, keys: keys, stride: stride, into: out)
+    }
+
+    public func weightedSum(_ weights: UnsafeBufferPointer<Float>, values: UnsafePointer<Float>, stride: Int,
+                            into out: UnsafeMutableBufferPointer<Float>) {
+        vectors.weightedSum(weights, values: values, stride: stride, into: out)
+    }
+
     public func add(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>,
                     into out: UnsafeMutableBufferPointer<Float>) {
         vectors.add(a, b, into: out)

@@ -204,6 +204,20 @@ public struct SIMDBackend: Backend {
         pool.parallelFor(count, body)
     }
 
+    // The attention loops call the vector kernels directly: one call per head and query
+    // instead of one (dynamically dispatched) call per key.
+    public func dots(_ q: UnsafeBufferPointer<Float>, keys: UnsafePointer<Float>, stride: Int,
+                     into out: UnsafeMutableBufferPointer<Float>) {
+        for p in 0..<out.count { out[p] = simdDot(q.baseAddress!, keys + p &* stride, q.count) }
+    }
+
+    public func weightedSum(_ weights: UnsafeBufferPointer<Float>, values: UnsafePointer<Float>, stride: Int,
+                            into out: UnsafeMutableBufferPointer<Float>) {
+        for p in 0..<weights.count where weights[p] != 0 {
+            simdAxpy(weights[p], values + p &* stride, out.baseAddress!, out.count)
+        }
+    }
+
     public func add(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>,
                     into out: UnsafeMutableBufferPointer<Float>) {
         simdAdd(a.baseAddress!, b.baseAddress!, out.baseAddress!, a.count)
