@@ -4,7 +4,7 @@ import GGUF
 /// `loupe-benchmarks kernels` and `loupe bench`):
 ///
 /// - one to three tokens (generation): the SIMD backend with activations rounded to 8 bits
-///   (`simd-q8`), as llama.cpp does: integer dot products straight on the weights' codes, 1.2–1.3×
+///   (`simd-q8`), as llama.cpp does: integer dot products straight on the weights' codes, 1.2–2.3×
 ///   faster than float activations, with llama.cpp's accuracy (a few 1e-3 relative);
 /// - batches of 4 or more tokens (prompts): BLAS's sgemm on decoded tiles, where decoding a tile
 ///   is shared by every token; the SIMD packed GEMM when BLAS is absent. Float activations.
