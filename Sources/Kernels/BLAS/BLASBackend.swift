@@ -8,12 +8,13 @@ import GGUF
 ///
 /// Threads: tiles are spread over Loupe's `ThreadPool`, and the library itself is told to use
 /// one thread, so its threads and Loupe's do not fight over the cores.
-/// The element-wise operations are the SIMD backend's: BLAS has no RMSNorm or softmax.
-public struct BLASBackend: Backend {
+/// The element-wise operations are the SIMD backend's (`SIMDVectorOperations`): BLAS has no RMSNorm or softmax.
+public struct BLASBackend: SIMDVectorOperations {
     public var name: String { "blas" }
     /// The threads that run tiles.
     public let pool: ThreadPool
-    private let vectors: SIMDBackend
+    /// Runs everything but the matrix products.
+    public let vectors: SIMDBackend
 
     /// Most rows decoded and multiplied at once. Bigger tiles mean fewer sgemm calls, each
     /// packing the activations once: measured A/B, Q8_0 pp128 520 → 531–545 t/s with 384 rows
@@ -87,55 +88,5 @@ public struct BLASBackend: Backend {
                 }
             }
         }
-    }
-
-    public func embedding(_ w: WeightMatrix, row: Int, into out: UnsafeMutableBufferPointer<Float>) {
-        vectors.embedding(w, row: row, into: out)
-    }
-
-    public func rmsNorm(_ x: UnsafeBufferPointer<Float>, weight: UnsafeBufferPointer<Float>, epsilon: Float,
-                        into out: UnsafeMutableBufferPointer<Float>) {
-        vectors.rmsNorm(x, weight: weight, epsilon: epsilon, into: out)
-    }
-
-    public func rope(_ x: UnsafeMutableBufferPointer<Float>, heads: Int, headDim: Int, position: Int,
-                     config: RoPEConfig) {
-        vectors.rope(x, heads: heads, headDim: headDim, position: position, config: config)
-    }
-
-    public func softmax(_ x: UnsafeMutableBufferPointer<Float>, validCount: Int) {
-        vectors.softmax(x, validCount: validCount)
-    }
-
-    public func dot(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>) -> Float { vectors.dot(a, b) }
-
-    public func axpy(_ alpha: Float, _ x: UnsafeBufferPointer<Float>, _ y: UnsafeMutableBufferPointer<Float>) {
-        vectors.axpy(alpha, x, y)
-    }
-
-    public func silu(_ x: UnsafeMutableBufferPointer<Float>) { vectors.silu(x) }
-
-    public func gelu(_ x: UnsafeMutableBufferPointer<Float>) { vectors.gelu(x) }
-
-    public func concurrentForEach(_ count: Int, _ body: (Int) -> Void) { vectors.concurrentForEach(count, body) }
-
-    public func dots(_ q: UnsafeBufferPointer<Float>, keys: UnsafePointer<Float>, stride: Int,
-                     into out: UnsafeMutableBufferPointer<Float>) {
-        vectors.dots(q, keys: keys, stride: stride, into: out)
-    }
-
-    public func weightedSum(_ weights: UnsafeBufferPointer<Float>, values: UnsafePointer<Float>, stride: Int,
-                            into out: UnsafeMutableBufferPointer<Float>) {
-        vectors.weightedSum(weights, values: values, stride: stride, into: out)
-    }
-
-    public func add(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>,
-                    into out: UnsafeMutableBufferPointer<Float>) {
-        vectors.add(a, b, into: out)
-    }
-
-    public func mul(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>,
-                    into out: UnsafeMutableBufferPointer<Float>) {
-        vectors.mul(a, b, into: out)
     }
 }
