@@ -1,36 +1,41 @@
-// 4-bit weights (Q4_0, Q4_1) turned into floats with bit operations only, two rows at a time.
+// 4-bit weights (Q4_0, Q4_1) multiplied as floats, two rows at a time, without moving the nibbles.
 //
-// The usual way to multiply a nibble by a float is to widen it to a 32-bit integer and convert
-// it (`vpmovzxbd` + `vcvtdq2ps`): two vector operations per 8 weights before the multiply-add.
-// Here the nibble is written straight into the bits of a float instead:
+// The usual way to multiply a nibble by a float is to shift it to the bottom of a 32-bit lane,
+// mask it and convert it. Here it is not moved: a lane of 32 bits holds 8 nibbles, and nibble k
+// (bits 4k…4k+3) is isolated in place with one `and`; converted, it is the exact integer n·2^(4k).
+// The 2^(4k) is paid for on the other side, once per product: x is stored multiplied by 2^(−4k)
+// (exact, a power of two), so that each product is n·x as in the naive kernel:
 //
-//     bits  0x3F80_0000 | n << 19   =   sign 0 | exponent of 1.0 | mantissa n000…0   =   1 + n/16
+//     float(lane & 0xF << 4k) · (x · 2^(−4k))  =  n · x
 //
-// exactly, for n in 0…15. A lane of 32 bits holds 8 nibbles; nibble k is moved into the top of
-// the mantissa with one shift, isolated with one `and`, given the exponent with one `or`: three
-// cheap integer operations, and no conversion. The "+1" is removed once per block, through the
-// sum of x that the offset term of Q4_1 needs anyway:
+// The top nibble (k = 7) would set the sign bit, so it is brought down with one shift instead.
+// That is one `and` and one conversion per 8 weights; moving each nibble down first costs a
+// shift more, and it is the shifts that limit the speed. The offset term is added once per block:
 //
-//     Σ (d·n + m)·x  =  16d · Σ (1 + n/16)·x  +  (m − 16d) · Σ x
+//     Σ (d·n + m)·x  =  d · Σ n·x  +  m · Σ x
 //
 // (Q4_0 is the case m = −8d.) The lanes keep the nibbles in the order they are stored in, so x
 // is reordered once per product to match (`NibbleOrderedActivations`), and duplicated so that
-// one 8-lane vector serves two weight rows: lanes 0…3 for one row, 4…7 for the next.
-// Measured in a stand-alone micro-benchmark of the kernel, 1536×576 Q4_1, one thread: 74 µs against
-// 96 µs for widen-and-convert; in `loupe-benchmarks kernels`, 2 threads: 48 → 38 µs.
+// one 8-lane vector serves two weight rows: lanes 0…3 for one row, 4…7 for the next. The scales
+// and offsets of both rows are converted from 16 bits together, as one vector (d0, m0, d1, m1).
+// Measured in a stand-alone micro-benchmark of the kernel, 1536×576 Q4_1, one thread: 62 µs,
+// against 80 µs for the same loop building the floats from the bits 0x3F80_0000 | n << 19
+// (1 + n/16: a shift, an `and` and an `or` per 8 weights) and 96 µs for widen-and-convert.
 
 /// x reordered for `nibbleDotPair`, once per matrix-vector product, and its sum per block of 32.
 ///
 /// A block's 16 bytes are read as 4 lanes of 32 bits; lane l, nibble k (bits 4k…4k+3) is weight
 /// `4l + k/2` (low nibble of a byte) or `4l + k/2 + 16` (high nibble). For each block and each k,
-/// `ordered` holds the 4 matching x values twice (for two rows): 8 vectors of 8 floats per block.
-/// x: [columns]  -> ordered: [columns/32, 8, 2, 4]  sums: [columns/32]
+/// `ordered` holds the 4 matching x values, times 2^(−4k) (k < 7) to undo the place of the
+/// nibble, twice (for two rows): 8 vectors of 8 floats per block. `sums` holds (0, Σx, 0, Σx) per
+/// block, to be multiplied by the two rows' (d, m, d, m).
+/// x: [columns]  -> ordered: [columns/32, 8, 2, 4]  sums: [columns/32, 4]
 struct NibbleOrderedActivations {
     let ordered: UnsafePointer<Float>
     let sums: UnsafePointer<Float>
 
     /// Floats of scratch for `columns` activations (columns a multiple of 32).
-    static func scratchCount(columns: Int) -> Int { 2 * columns + columns / 32 }
+    static func scratchCount(columns: Int) -> Int { 2 * columns + columns / 8 }
 
     /// Reorders x[0..<columns] into `scratch` (at least `scratchCount(columns:)` floats).
     init(_ x: UnsafePointer<Float>, columns: Int, scratch: UnsafeMutablePointer<Float>) {
@@ -39,14 +44,16 @@ struct NibbleOrderedActivations {
         for b in 0..<blocks {
             let xb = x + 32 &* b, ob = out + 64 &* b
             for k in 0..<8 {
+                let place: Float = k == 7 ? 1 : Float(sign: .plus, exponent: -4 * k, significand: 1)
                 for l in 0..<4 {
                     let weight = 4 &* l &+ k >> 1 &+ 16 &* (k & 1)
-                    ob[8 &* k &+ l] = xb[weight]
-                    ob[8 &* k &+ 4 &+ l] = xb[weight]
+                    ob[8 &* k &+ l] = xb[weight] * place
+                    ob[8 &* k &+ 4 &+ l] = xb[weight] * place
                 }
             }
+            let s = blockSum(x, b), sb = sums + 4 &* b
+            sb[0] = 0; sb[1] = s; sb[2] = 0; sb[3] = s
         }
-        blockSums(x, blocks: blocks, into: sums)
         ordered = UnsafePointer(out)
         self.sums = UnsafePointer(sums)
     }
@@ -58,8 +65,8 @@ protocol NibbleBlock {
     static var bytes: Int { get }
     /// Where the 16 nibble bytes start.
     static var nibbleOffset: Int { get }
-    /// The block's scale d and offset m.
-    static func scaleAndOffset(_ block: UnsafeRawPointer) -> (d: Float, m: Float)
+    /// (d0, m0, d1, m1): scale and offset of two blocks.
+    static func scalesAndOffsets(_ block0: UnsafeRawPointer, _ block1: UnsafeRawPointer) -> SIMD4<Float>
 }
 
 /// Q4_0: | d: f16 | 16 bytes |  w = d·(n − 8) = d·n − 8d
@@ -67,9 +74,9 @@ enum Q4_0Nibbles: NibbleBlock {
     static var bytes: Int { 18 }
     static var nibbleOffset: Int { 2 }
     @inline(__always)
-    static func scaleAndOffset(_ block: UnsafeRawPointer) -> (d: Float, m: Float) {
-        let d = loadHalf(block, 0)
-        return (d, -8 * d)
+    static func scalesAndOffsets(_ block0: UnsafeRawPointer, _ block1: UnsafeRawPointer) -> SIMD4<Float> {
+        let d0 = loadHalf(block0, 0), d1 = loadHalf(block1, 0)
+        return SIMD4(d0, d0, d1, d1) * SIMD4(1, -8, 1, -8)
     }
 }
 
@@ -78,17 +85,18 @@ enum Q4_1Nibbles: NibbleBlock {
     static var bytes: Int { 20 }
     static var nibbleOffset: Int { 4 }
     @inline(__always)
-    static func scaleAndOffset(_ block: UnsafeRawPointer) -> (d: Float, m: Float) {
-        (loadHalf(block, 0), loadHalf(block, 2))
+    static func scalesAndOffsets(_ block0: UnsafeRawPointer, _ block1: UnsafeRawPointer) -> SIMD4<Float> {
+        // Both blocks' (d, m) in one vector of four halves, converted together.
+        let halves = SIMD2(block0.loadUnaligned(as: UInt32.self), block1.loadUnaligned(as: UInt32.self))
+        return SIMD4<Float>(unsafeBitCast(halves, to: SIMD4<Float16>.self))
     }
 }
 
-/// 1 + n/16 in every lane, for the nibble at bits 4k…4k+3 of each 32-bit lane.
+/// n·2^(4k) in every lane, for the nibble n at bits 4k…4k+3 of each 32-bit lane (n for k = 7).
 @inline(__always)
-func nibbleFloats(_ lanes: SIMD8<UInt32>, _ k: Int) -> SIMD8<Float> {
-    // Bring bits 4k…4k+3 to 19…22, the top of the mantissa.
-    let moved = k <= 4 ? lanes &<< UInt32(19 &- 4 &* k) : lanes &>> UInt32(4 &* k &- 19)
-    return unsafeBitCast(moved & 0x0078_0000 | 0x3F80_0000, to: SIMD8<Float>.self)
+func nibbleInPlace(_ lanes: SIMD8<UInt32>, _ k: Int) -> SIMD8<Float> {
+    let n = k == 7 ? lanes &>> 28 : lanes & (0xF &<< UInt32(4 &* k))
+    return SIMD8<Float>(SIMD8<Int32>(truncatingIfNeeded: n))
 }
 
 /// (row0·x, row1·x) for two rows of `blocks` nibble blocks, row1 `stride` bytes after row0
@@ -97,10 +105,10 @@ func nibbleFloats(_ lanes: SIMD8<UInt32>, _ k: Int) -> SIMD8<Float> {
 @inline(__always)
 func nibbleDotPair<B: NibbleBlock>(_: B.Type, _ row0: UnsafeRawPointer, stride: Int,
                                    _ x: NibbleOrderedActivations, blocks: Int) -> SIMD2<Float> {
-    let px = UnsafeRawPointer(x.ordered)
+    let px = UnsafeRawPointer(x.ordered), psums = UnsafeRawPointer(x.sums)
     // Alternate accumulators so consecutive blocks do not wait for each other.
     var even = SIMD8<Float>(), odd = SIMD8<Float>()
-    var offsets = SIMD2<Float>()
+    var offsets = SIMD4<Float>()   // (·, m0·Σx, ·, m1·Σx) summed over blocks
     for b in 0..<blocks {
         let block0 = row0 + b &* B.bytes, block1 = block0 + stride
         let lanes = SIMD8(lowHalf: block0.loadUnaligned(fromByteOffset: B.nibbleOffset, as: SIMD4<UInt32>.self),
@@ -109,18 +117,18 @@ func nibbleDotPair<B: NibbleBlock>(_: B.Type, _ row0: UnsafeRawPointer, stride: 
         @inline(__always) func xs(_ k: Int) -> SIMD8<Float> {
             px.loadUnaligned(fromByteOffset: o &+ 32 &* k, as: SIMD8<Float>.self)
         }
-        // Σ (1 + n/16)·x over the block, in two chains.
-        var p = nibbleFloats(lanes, 0) * xs(0), q = nibbleFloats(lanes, 1) * xs(1)
-        p = p.addingProduct(nibbleFloats(lanes, 2), xs(2)); q = q.addingProduct(nibbleFloats(lanes, 3), xs(3))
-        p = p.addingProduct(nibbleFloats(lanes, 4), xs(4)); q = q.addingProduct(nibbleFloats(lanes, 5), xs(5))
-        p = p.addingProduct(nibbleFloats(lanes, 6), xs(6)); q = q.addingProduct(nibbleFloats(lanes, 7), xs(7))
-        let (d0, m0) = B.scaleAndOffset(block0), (d1, m1) = B.scaleAndOffset(block1)
-        let scale = SIMD8(lowHalf: SIMD4(repeating: 16 * d0), highHalf: SIMD4(repeating: 16 * d1))
+        // Σ n·x over the block, in two chains.
+        var p = nibbleInPlace(lanes, 0) * xs(0), q = nibbleInPlace(lanes, 1) * xs(1)
+        p = p.addingProduct(nibbleInPlace(lanes, 2), xs(2)); q = q.addingProduct(nibbleInPlace(lanes, 3), xs(3))
+        p = p.addingProduct(nibbleInPlace(lanes, 4), xs(4)); q = q.addingProduct(nibbleInPlace(lanes, 5), xs(5))
+        p = p.addingProduct(nibbleInPlace(lanes, 6), xs(6)); q = q.addingProduct(nibbleInPlace(lanes, 7), xs(7))
+        let dm = B.scalesAndOffsets(block0, block1)
+        let scale = SIMD8(dm[0], dm[0], dm[0], dm[0], dm[2], dm[2], dm[2], dm[2])
         if b & 1 == 0 { even = even.addingProduct(scale, p + q) } else { odd = odd.addingProduct(scale, p + q) }
-        offsets = offsets.addingProduct(SIMD2(m0 - 16 * d0, m1 - 16 * d1), SIMD2(repeating: x.sums[b]))
+        offsets = offsets.addingProduct(dm, psums.loadUnaligned(fromByteOffset: b &* 16, as: SIMD4<Float>.self))
     }
     let sum = even + odd
-    return SIMD2(sum.lowHalf.sum(), sum.highHalf.sum()) + offsets
+    return SIMD2(sum.lowHalf.sum() + offsets[1], sum.highHalf.sum() + offsets[3])
 }
 
 /// w.row(r)·x for r in `rows`, two rows per pass (the last one alone when `rows` is odd).

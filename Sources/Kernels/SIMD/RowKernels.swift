@@ -74,15 +74,18 @@ func decodedDot<D: BlockDecoder>(_: D.Type, _ row: UnsafeRawPointer, _ x: Unsafe
     }
 }
 
-/// Σ x over each block of 32: sums[b] = x[32b] + … + x[32b + 31].   x: [32 · blocks]  -> sums: [blocks]
+/// Σ x over block b of 32: x[32b] + … + x[32b + 31].   x: [32 · (b + 1)]
+@inline(__always)
+func blockSum(_ x: UnsafePointer<Float>, _ b: Int) -> Float {
+    let px = UnsafeRawPointer(x), o = b &* 128
+    return horizontalSum(px.loadUnaligned(fromByteOffset: o, as: SIMD16<Float>.self)
+                         + px.loadUnaligned(fromByteOffset: o &+ 64, as: SIMD16<Float>.self))
+}
+
+/// Σ x over each block of 32: sums[b] = blockSum(x, b).   x: [32 · blocks]  -> sums: [blocks]
 @inline(__always)
 func blockSums(_ x: UnsafePointer<Float>, blocks: Int, into sums: UnsafeMutablePointer<Float>) {
-    let px = UnsafeRawPointer(x)
-    for b in 0..<blocks {
-        let o = b &* 128
-        sums[b] = horizontalSum(px.loadUnaligned(fromByteOffset: o, as: SIMD16<Float>.self)
-                                + px.loadUnaligned(fromByteOffset: o &+ 64, as: SIMD16<Float>.self))
-    }
+    for b in 0..<blocks { sums[b] = blockSum(x, b) }
 }
 
 /// Writes the `blocks · D.weights` weights of a row as floats.
