@@ -112,23 +112,27 @@ func elementwiseErrors(_ backend: any Backend) -> [(String, Float)] {
             errors.append(("softmax n=\(n) valid=\(valid)", relativeError(results[1], results[0])))
         }
     }
-    // One attention head's rows: a query against 37 keys of 64 floats stored 3 heads apart (as
+    // One attention head's rows: a query against 37 keys of d floats stored `stride` apart (as
     // in the KV cache), and the weighted sum of those rows with some weights zero (masked).
-    let cache = randomFloats(37 * 192, seed: 77), query = randomFloats(64, seed: 78)
-    var weights = randomFloats(37, seed: 79)
-    for p in stride(from: 0, to: 37, by: 5) { weights[p] = 0 }
-    let scores = [naive, backend].map { be in
-        cache.withUnsafeBufferPointer { c in query.withUnsafeBufferPointer { q in
-            applied([Float](repeating: .nan, count: 37)) { be.dots(q, keys: c.baseAddress! + 64, stride: 192, into: $0) }
-        } }
+    // d = 64 is SmolLM2's head; 83 and 7 leave a 16-float chunk and single floats over.
+    for d in [64, 83, 7] {
+        let stride = 3 * d
+        let cache = randomFloats(37 * stride, seed: 77), query = randomFloats(d, seed: 78)
+        var weights = randomFloats(37, seed: 79)
+        for p in Swift.stride(from: 0, to: 37, by: 5) { weights[p] = 0 }
+        let scores = [naive, backend].map { be in
+            cache.withUnsafeBufferPointer { c in query.withUnsafeBufferPointer { q in
+                applied([Float](repeating: .nan, count: 37)) { be.dots(q, keys: c.baseAddress! + d, stride: stride, into: $0) }
+            } }
+        }
+        errors.append(("dots 37 keys of \(d)", relativeError(scores[1], scores[0])))
+        let sums = [naive, backend].map { be in
+            cache.withUnsafeBufferPointer { c in weights.withUnsafeBufferPointer { w in
+                applied(query) { be.weightedSum(w, values: c.baseAddress! + 2 * d, stride: stride, into: $0) }
+            } }
+        }
+        errors.append(("weightedSum 37 values of \(d)", relativeError(sums[1], sums[0])))
     }
-    errors.append(("dots 37 keys", relativeError(scores[1], scores[0])))
-    let sums = [naive, backend].map { be in
-        cache.withUnsafeBufferPointer { c in weights.withUnsafeBufferPointer { w in
-            applied(query) { be.weightedSum(w, values: c.baseAddress! + 128, stride: 192, into: $0) }
-        } }
-    }
-    errors.append(("weightedSum 37 values", relativeError(sums[1], sums[0])))
     for style in [RoPEStyle.normal, .neox] {
         for (heads, headDim, dims) in [(3, 64, 64), (2, 38, 38), (5, 64, 32)] {
             for position in [0, 7, 1234] {

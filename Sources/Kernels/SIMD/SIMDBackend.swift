@@ -8,8 +8,9 @@ import GGUF
 /// - `matVec`: each thread takes chunks of rows; each row is a fused decode-and-dot over its
 ///   blocks (`dotRows`), so a Q4_1 matrix is read as 4.5-bit data and never expanded (Q4_0 and
 ///   Q4_1 two rows at a time, their nibbles made floats by bit operations: `NibbleFloats.swift`).
-/// - `matMul` with 4 or more tokens: a packed, register-blocked GEMM (`gemmPanel`): 16 weight
-///   rows are decoded and packed at a time, then multiplied with every token in 6×16 tiles.
+/// - `matMul` with 4 or more tokens: a packed, register-blocked GEMM (`PackedGEMM.swift`): x is
+///   packed once into panels of 16 tokens, weights are decoded 48 rows at a time, and tiles of
+///   16 tokens × 6 rows stay in registers.
 /// - element-wise operations: 16 floats per step on the calling thread (they are too small to
 ///   be worth waking the pool), except SiLU/GELU over a whole prompt.
 ///
@@ -100,13 +101,21 @@ public struct SIMDBackend: Backend {
             }
             return
         }
-        let panels = (w.rows + panelWidth - 1) / panelWidth
-        pool.parallelRanges(panels, minimumChunk: 1) { chunk in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: panelScratchCount(columns: w.columns)) { scratch in
-                for p in chunk {
-                    let j0 = p * panelWidth
-                    gemmPanel(w, rows: j0, min(panelWidth, w.rows - j0), xs, count: count, ys,
-                              scratch: scratch.baseAddress!)
+        // X packed once, its panels shared between threads; then W 48 rows at a time.
+        let scratchCount = PackedActivations.scratchCount(count: count, columns: w.columns)
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: scratchCount) { packed in
+            let panels = packed.baseAddress!
+            pool.parallelFor(PackedActivations.panelCount(count)) { p in
+                PackedActivations.pack(xs, count: count, columns: w.columns, panel: p, into: panels)
+            }
+            let x = PackedActivations(panels: panels, count: count, columns: w.columns)
+            let groups = (w.rows + decodedRowCount - 1) / decodedRowCount
+            pool.parallelRanges(groups, minimumChunk: 1) { chunk in
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: decodedRowCount * w.columns) { decoded in
+                    for g in chunk {
+                        let j0 = g * decodedRowCount
+                        gemmRows(w, j0..<min(j0 + decodedRowCount, w.rows), x, ys, decoded: decoded.baseAddress!)
+                    }
                 }
             }
         }
@@ -182,7 +191,7 @@ public struct SIMDBackend: Backend {
     // SiLU and GELU are one exp/tanh per value: the naive loops (the specification) as they
     // are, on the pool's threads for a whole prompt's MLP (128 tokens × 1536 values: ~1 ms).
     public func silu(_ x: UnsafeMutableBufferPointer<Float>) {
-        forEachPiece(of: x) { NaiveBackend().silu($0) }
+        forEachPiece(of: x) { simdSiLU($0.baseAddress!, $0.count) }
     }
 
     public func gelu(_ x: UnsafeMutableBufferPointer<Float>) {
@@ -204,18 +213,17 @@ public struct SIMDBackend: Backend {
         pool.parallelFor(count, body)
     }
 
-    // The attention loops call the vector kernels directly: one call per head and query
-    // instead of one (dynamically dispatched) call per key.
+    // The attention loops: one call per head and query instead of one (dynamically dispatched)
+    // call per key, each blocked for registers (`AttentionRows.swift`).
     public func dots(_ q: UnsafeBufferPointer<Float>, keys: UnsafePointer<Float>, stride: Int,
                      into out: UnsafeMutableBufferPointer<Float>) {
-        for p in 0..<out.count { out[p] = simdDot(q.baseAddress!, keys + p &* stride, q.count) }
+        simdDots(q.baseAddress!, q.count, keys: keys, stride: stride, out.baseAddress!, count: out.count)
     }
 
     public func weightedSum(_ weights: UnsafeBufferPointer<Float>, values: UnsafePointer<Float>, stride: Int,
                             into out: UnsafeMutableBufferPointer<Float>) {
-        for p in 0..<weights.count where weights[p] != 0 {
-            simdAxpy(weights[p], values + p &* stride, out.baseAddress!, out.count)
-        }
+        simdWeightedSum(weights.baseAddress!, count: weights.count, values: values, stride: stride,
+                        out.baseAddress!, out.count)
     }
 
     public func add(_ a: UnsafeBufferPointer<Float>, _ b: UnsafeBufferPointer<Float>,

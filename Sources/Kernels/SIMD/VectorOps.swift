@@ -1,9 +1,9 @@
 import Foundation
 
 // The element-wise operations of a forward pass, 16 floats per step (two AVX2 registers),
-// with a scalar loop for the last n mod 16 elements. Transcendentals (exp, tanh) stay scalar
-// calls: they are a small share of a forward pass and keep the results equal to the naive
-// backend's to the last bit.
+// with a scalar loop for the last n mod 16 elements. Transcendentals are scalar calls, equal
+// to the naive backend's to the last bit, except SiLU's exp (`VectorExp.swift`): over a
+// prompt it was 5 % of the time.
 
 /// Applies `body` to every 16-float chunk of `n` and `tail` to each of the last n mod 16.
 @inline(__always)
