@@ -34,8 +34,8 @@ public enum BackendKind: String, CaseIterable, Sendable {
     case simdQ8 = "simd-q8"
     /// BLAS (OpenBLAS or Accelerate) for matrix products, on decoded tiles.
     case blas
-    /// The fastest available: `simd-q8` for one to three tokens, BLAS for batches (the float
-    /// SIMD GEMM when BLAS is missing). See `AutoBackend`.
+    /// The fastest: `simd-q8` for one to three tokens, the float SIMD GEMM for batches.
+    /// See `AutoBackend`.
     case auto
 
     /// The kind named `name` (case-insensitive), or `BackendError.unknownBackend`.

@@ -6,26 +6,28 @@ import GGUF
 /// - one to three tokens (generation): the SIMD backend with activations rounded to 8 bits
 ///   (`simd-q8`), as llama.cpp does: integer dot products straight on the weights' codes, 1.2–2.3×
 ///   faster than float activations, with llama.cpp's accuracy (a few 1e-3 relative);
-/// - batches of 4 or more tokens (prompts): BLAS's sgemm on decoded tiles, where decoding a tile
-///   is shared by every token; the SIMD packed GEMM when BLAS is absent. Float activations.
+/// - batches of 4 or more tokens (prompts): the SIMD backend's packed GEMM, float activations.
+///   It is faster than BLAS's sgemm on decoded tiles at every batch size measured (SmolLM2 Q4_1,
+///   2 threads, `loupe bench -p N --backend blas,simd`: 4 tokens 136 vs 116 t/s, 16 tokens 477
+///   vs 321, 128 tokens 571–576 vs 500–517): it decodes each weight once into the layout its
+///   kernel reads, where sgemm packs the decoded tile again and clears its output first.
 ///
-/// Everything else (norms, RoPE, softmax…) is the SIMD backend's.
+/// Everything else (norms, RoPE, softmax…) is the SIMD backend's. `auto` needs no BLAS library.
 public struct AutoBackend: SIMDVectorOperations {
     public var name: String { "auto" }
     /// Products of one to three tokens.
     public let vectors: SIMDBackend
-    /// Products of batches: BLAS when it could be loaded, else the float SIMD backend.
-    public let batches: any Backend
+    /// Products of batches.
+    public let batches: SIMDBackend
 
-    /// Tokens from which batches go to `batches`. Measured with `loupe bench -p N --backend blas,simd`
-    /// (SmolLM2 Q4_1, 2 threads): at 4 tokens BLAS 32 t/s vs the SIMD GEMM 16, at 8 tokens 46 vs 28;
-    /// at 2 tokens the fused dots win (29 vs 13). A 5-token prompt went from 0.28 s to 0.15 s.
+    /// Tokens from which batches go to `batches`: at 2 tokens the fused integer dots win
+    /// (measured before the GEMM was rewritten: 29 vs 13 t/s).
     static let batchMinimumCount = 4
 
-    /// The `auto` backend on `pool`'s threads, with BLAS for batches when it can be loaded.
+    /// The `auto` backend on `pool`'s threads.
     public init(pool: ThreadPool) {
         vectors = SIMDBackend(pool: pool, activations: .int8)
-        batches = (try? BLASBackend(pool: pool)) ?? SIMDBackend(pool: pool)
+        batches = SIMDBackend(pool: pool)
     }
 
     public func matVec(_ w: WeightMatrix, _ x: UnsafeBufferPointer<Float>, into y: UnsafeMutableBufferPointer<Float>) {
