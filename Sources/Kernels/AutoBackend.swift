@@ -34,6 +34,11 @@ public struct AutoBackend: SIMDVectorOperations {
         vectors.matVec(w, x, into: y)
     }
 
+    public func matMul(_ ws: [WeightMatrix], _ x: UnsafeBufferPointer<Float>, count: Int,
+                       into y: UnsafeMutableBufferPointer<Float>) {
+        (count >= Self.batchMinimumCount ? batches : vectors).matMul(ws, x, count: count, into: y)
+    }
+
     public func matMul(_ w: WeightMatrix, _ x: UnsafeBufferPointer<Float>, count: Int,
                        into y: UnsafeMutableBufferPointer<Float>) {
         if count >= Self.batchMinimumCount {

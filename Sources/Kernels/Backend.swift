@@ -80,6 +80,14 @@ public protocol Backend: Sendable {
     /// W: [rows, columns]  X: [count, columns]  -> Y: [count, rows]
     func matMul(_ w: WeightMatrix, _ x: UnsafeBufferPointer<Float>, count: Int, into y: UnsafeMutableBufferPointer<Float>)
 
+    /// Products of several weights with the same activations (Q, K and V; gate and up), their
+    /// outputs one after the other: Y = [X·W_0ᵀ | X·W_1ᵀ | …], part i being [count, rows_i].
+    /// One call lets a backend prepare X once (round it to 8 bits, pack it) and share the rows of
+    /// all the weights between its threads in one hand-off.
+    /// W_i: [rows_i, columns]  X: [count, columns]  -> Y: [Σ_i count·rows_i]
+    func matMul(_ ws: [WeightMatrix], _ x: UnsafeBufferPointer<Float>, count: Int,
+                into y: UnsafeMutableBufferPointer<Float>)
+
     /// Row `row` of W as floats (the embedding of one token).
     /// W: [rows, columns]  -> out: [columns]
     func embedding(_ w: WeightMatrix, row: Int, into out: UnsafeMutableBufferPointer<Float>)
@@ -134,6 +142,17 @@ public protocol Backend: Sendable {
 }
 
 extension Backend {
+    /// One product per weight, each into its part of y.
+    public func matMul(_ ws: [WeightMatrix], _ x: UnsafeBufferPointer<Float>, count: Int,
+                       into y: UnsafeMutableBufferPointer<Float>) {
+        var start = 0
+        for w in ws {
+            let part = UnsafeMutableBufferPointer(rebasing: y[start ..< start + count * w.rows])
+            if count == 1 { matVec(w, x, into: part) } else { matMul(w, x, count: count, into: part) }
+            start += count * w.rows
+        }
+    }
+
     /// One `dot` per key.
     public func dots(_ q: UnsafeBufferPointer<Float>, keys: UnsafePointer<Float>, stride: Int,
                      into out: UnsafeMutableBufferPointer<Float>) {

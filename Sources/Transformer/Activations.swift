@@ -11,21 +11,18 @@ final class Activations {
     let normalized: UnsafeMutableBufferPointer<Float>
     /// RMSNorm divisor per position (hooks only).   [T]
     let scale: UnsafeMutableBufferPointer<Float>
-    /// Queries.   [T, h, d_head]
-    let query: UnsafeMutableBufferPointer<Float>
-    /// Keys and values of this call's tokens.   [T, h_kv, d_head]
-    let key: UnsafeMutableBufferPointer<Float>
-    let value: UnsafeMutableBufferPointer<Float>
+    /// Queries, then keys, then values of this call's tokens, written by one backend call.
+    /// [T, h, d_head] then [T, h_kv, d_head] twice
+    let queryKeyValue: UnsafeMutableBufferPointer<Float>
     /// Attention scores, then pattern.   [h, T, P]  (P ≤ context length)
     let scores: UnsafeMutableBufferPointer<Float>
     /// Weighted sums of values.   [T, h, d_head]
     let z: UnsafeMutableBufferPointer<Float>
     /// Attention or MLP output before it is added to the residual.   [T, d]
     let blockOutput: UnsafeMutableBufferPointer<Float>
-    /// MLP gate branch, then SiLU(gate) ⊙ up.   [T, d_ff]
-    let gate: UnsafeMutableBufferPointer<Float>
-    /// MLP up branch.   [T, d_ff]
-    let up: UnsafeMutableBufferPointer<Float>
+    /// MLP gate branch (then SiLU(gate) ⊙ up), then up branch, written by one backend call.
+    /// [T, d_ff] twice
+    let gateUp: UnsafeMutableBufferPointer<Float>
     /// Logits.   [T, V]
     let logits: UnsafeMutableBufferPointer<Float>
 
@@ -39,19 +36,16 @@ final class Activations {
         residual = buffer(batch * c.embeddingLength)
         normalized = buffer(batch * c.embeddingLength)
         scale = buffer(batch)
-        query = buffer(batch * c.queryWidth)
-        key = buffer(batch * c.kvWidth)
-        value = buffer(batch * c.kvWidth)
+        queryKeyValue = buffer(batch * (c.queryWidth + 2 * c.kvWidth))
         scores = buffer(c.headCount * batch * contextLength)
         z = buffer(batch * c.queryWidth)
         blockOutput = buffer(batch * c.embeddingLength)
-        gate = buffer(batch * c.feedForwardLength)
-        up = buffer(batch * c.feedForwardLength)
+        gateUp = buffer(batch * 2 * c.feedForwardLength)
         logits = buffer(batch * c.vocabularySize)
     }
 
     deinit {
-        for b in [residual, normalized, scale, query, key, value, scores, z, blockOutput, gate, up, logits] {
+        for b in [residual, normalized, scale, queryKeyValue, scores, z, blockOutput, gateUp, logits] {
             b.deallocate()
         }
     }

@@ -11,13 +11,13 @@ extension InferenceSession {
         let w = model.weights.blocks[i]
         let T = positions.count
         let P = positions.upperBound
-        let q = buffers.query.slice(0, T * c.queryWidth)
-        let k = buffers.key.slice(0, T * c.kvWidth)
-        let v = buffers.value.slice(0, T * c.kvWidth)
+        let q = buffers.queryKeyValue.slice(0, T * c.queryWidth)
+        let k = buffers.queryKeyValue.slice(T * c.queryWidth, T * c.kvWidth)
+        let v = buffers.queryKeyValue.slice(T * (c.queryWidth + c.kvWidth), T * c.kvWidth)
         let scores = buffers.scores.slice(0, c.headCount * T * P)
         let z = buffers.z.slice(0, T * c.queryWidth)
 
-        qkvProjections(w, x, q: q, k: k, v: v, count: T)
+        qkvProjections(w, x, into: buffers.queryKeyValue, count: T)
         hook(.q(i), [T, c.headCount, c.headDimension], q, positions)
         hook(.k(i), [T, c.kvHeadCount, c.headDimension], k, positions)
         hook(.v(i), [T, c.kvHeadCount, c.headDimension], v, positions)
@@ -37,15 +37,13 @@ extension InferenceSession {
         linear(w.attentionOutput, z, count: T, into: out)
     }
 
-    /// The three projections of the normalized residual stream.
+    /// The three projections of the normalized residual stream: q = x·W_Qᵀ, k = x·W_Kᵀ,
+    /// v = x·W_Vᵀ, written one after the other (one backend call: x is prepared once).
     /// x: [T, d]  W_Q: [h·d_head, d]  W_K, W_V: [h_kv·d_head, d]
-    ///   -> q: [T, h, d_head]  k, v: [T, h_kv, d_head]
+    ///   -> qkv: q [T, h, d_head], then k and v [T, h_kv, d_head]
     func qkvProjections(_ w: BlockWeights, _ x: UnsafeMutableBufferPointer<Float>,
-                        q: UnsafeMutableBufferPointer<Float>, k: UnsafeMutableBufferPointer<Float>,
-                        v: UnsafeMutableBufferPointer<Float>, count T: Int) {
-        linear(w.query, x, count: T, into: q)
-        linear(w.key, x, count: T, into: k)
-        linear(w.value, x, count: T, into: v)
+                        into qkv: UnsafeMutableBufferPointer<Float>, count T: Int) {
+        linear(w.queryKeyValue, x, count: T, into: qkv)
     }
 
     /// RoPE: turns each pair of dimensions of every head by an angle proportional to the

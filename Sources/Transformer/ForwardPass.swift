@@ -120,6 +120,15 @@ extension InferenceSession {
         }
     }
 
+    /// Several linear maps of the same input, outputs one after the other:
+    /// y = [x·W_0ᵀ | x·W_1ᵀ | …] (one backend call, so that x is prepared once).
+    /// x: [T, d_in]  W_i: [d_i, d_in]  -> y: [T, d_0], [T, d_1], …
+    func linear(_ ws: [WeightMatrix], _ x: UnsafeMutableBufferPointer<Float>, count T: Int,
+                into y: UnsafeMutableBufferPointer<Float>) {
+        let input = x.slice(0, T * ws[0].columns).readOnly
+        model.backend.matMul(ws, input, count: T, into: y.slice(0, T * ws.reduce(0) { $0 + $1.rows }))
+    }
+
     // MARK: - Residual
 
     /// The residual connection: x ← x + out.

@@ -8,11 +8,10 @@ extension InferenceSession {
         let c = model.configuration
         let w = model.weights.blocks[i]
         let T = positions.count
-        let gate = buffers.gate.slice(0, T * c.feedForwardLength)
-        let up = buffers.up.slice(0, T * c.feedForwardLength)
+        let gate = buffers.gateUp.slice(0, T * c.feedForwardLength)
+        let up = buffers.gateUp.slice(T * c.feedForwardLength, T * c.feedForwardLength)
 
-        linear(w.gate, x, count: T, into: gate)
-        linear(w.up, x, count: T, into: up)
+        linear(w.gateUp, x, count: T, into: buffers.gateUp)   // gate, then up: x prepared once
         hook(.mlpPre(i), [T, c.feedForwardLength], gate, positions)
         hook(.mlpPreLinear(i), [T, c.feedForwardLength], up, positions)
 

@@ -23,6 +23,26 @@ public struct BlockWeights: @unchecked Sendable {
     public let up: WeightMatrix
     /// W_down (`blk.i.ffn_down.weight`).   [d, d_ff]
     public let down: WeightMatrix
+    /// [W_Q, W_K, W_V]: the three projections of the same input, multiplied in one backend call.
+    public let queryKeyValue: [WeightMatrix]
+    /// [W_gate, W_up]: the two MLP branches of the same input, multiplied in one backend call.
+    public let gateUp: [WeightMatrix]
+
+    init(attentionNorm: UnsafeBufferPointer<Float>, query: WeightMatrix, key: WeightMatrix, value: WeightMatrix,
+         attentionOutput: WeightMatrix, mlpNorm: UnsafeBufferPointer<Float>, gate: WeightMatrix, up: WeightMatrix,
+         down: WeightMatrix) {
+        self.attentionNorm = attentionNorm
+        self.query = query
+        self.key = key
+        self.value = value
+        self.attentionOutput = attentionOutput
+        self.mlpNorm = mlpNorm
+        self.gate = gate
+        self.up = up
+        self.down = down
+        queryKeyValue = [query, key, value]
+        gateUp = [gate, up]
+    }
 }
 
 /// All the weights of a Llama model. Nothing is copied: matrices point into the mapped file,

@@ -22,3 +22,34 @@ struct AutoBackendTests {
         }
     }
 }
+
+@Suite("Products of several weights sharing their activations")
+struct SharedInputProductTests {
+    /// `matMul([W_0, W_1, …])` writes each weight's own product, one after the other, with the
+    /// same numbers as one call per weight: x is prepared once, nothing else changes. Weights of
+    /// mixed types (a float one sends the integer path back to one call per weight), token
+    /// counts on both sides of the GEMM threshold.
+    @Test("each part equals the weight's own product", arguments: ["naive", "simd", "simd-q8", "blas", "auto"])
+    func parts(backendName: String) throws {
+        let kind = try BackendKind(name: backendName)
+        guard kind != .blas || CBLAS.isAvailable else { return }
+        let backend = try kind.makeBackend(threads: 2)
+        let groups: [[GGMLType]] = [[.q4_1, .q4_1, .q4_1], [.q4_K, .q6_K], [.q8_0, .f32, .q5_0]]
+        for (g, types) in groups.enumerated() {
+            let ws = types.enumerated().map { i, type in
+                TestMatrix(type: type, rows: [37, 64, 5][i], columns: 512, seed: UInt64(10 * g + i))
+            }
+            for count in [1, 3, 5, 17] {
+                let x = randomFloats(count * 512, seed: UInt64(count))
+                var expected: [Float] = []
+                for w in ws { expected += product(backend, w.matrix, x, count: count) }
+                var y = [Float](repeating: .nan, count: expected.count)
+                x.withUnsafeBufferPointer { xs in
+                    y.withUnsafeMutableBufferPointer { backend.matMul(ws.map(\.matrix), xs, count: count, into: $0) }
+                }
+                let same = y == expected
+                #expect(same, "\(backendName) \(types) by \(count)")
+            }
+        }
+    }
+}

@@ -54,16 +54,19 @@ public struct SIMDBackend: Backend {
 
     public func matVec(_ w: WeightMatrix, _ x: UnsafeBufferPointer<Float>, into y: UnsafeMutableBufferPointer<Float>) {
         checkShapes(w, x.count, y.count, count: 1)
-        let xs = x.baseAddress!, ys = y.baseAddress!
-        if usesIntegerDots(w) {
-            integerMatVec(w, xs, ys)
-            return
-        }
-        withRowInput(w, xs) { input in
-            pool.parallelRanges(w.rows, minimumChunk: Self.minimumRows(columns: w.columns)) { rows in
-                dotRows(w, rows, input, ys)
-            }
-        }
+        products(CollectionOfOne(w), x.baseAddress!, count: 1, y.baseAddress!)
+    }
+
+    public func matMul(_ w: WeightMatrix, _ x: UnsafeBufferPointer<Float>, count: Int,
+                       into y: UnsafeMutableBufferPointer<Float>) {
+        checkShapes(w, x.count, y.count, count: count)
+        products(CollectionOfOne(w), x.baseAddress!, count: count, y.baseAddress!)
+    }
+
+    public func matMul(_ ws: [WeightMatrix], _ x: UnsafeBufferPointer<Float>, count: Int,
+                       into y: UnsafeMutableBufferPointer<Float>) {
+        checkShapes(ws, x.count, y.count, count: count)
+        products(ws, x.baseAddress!, count: count, y.baseAddress!)
     }
 
     /// True when `simd-q8` rounds activations for this weight (quantized types only).
@@ -71,50 +74,79 @@ public struct SIMDBackend: Backend {
         activations == .int8 && w.type.blockSize > 1
     }
 
-    /// y = W·x with x rounded to int8 once, on the calling thread, then rows over the pool.
-    private func integerMatVec(_ w: WeightMatrix, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
-        withUnsafeTemporaryAllocation(byteCount: Int8Activations.scratchBytes(w.columns), alignment: 16) { scratch in
-            let xq = Int8Activations(x, w.columns, scratch: scratch.baseAddress!)
-            pool.parallelRanges(w.rows, minimumChunk: Self.minimumRows(columns: w.columns)) { rows in
-                integerDotRows(w, rows, x, xq, y)
+    /// Y = [X·W_0ᵀ | X·W_1ᵀ | …] (one weight, or several sharing X), by the fastest path.
+    /// W_i: [rows_i, columns]  X: [count, columns]  -> Y: [Σ_i count·rows_i]
+    private func products<Ws: RandomAccessCollection<WeightMatrix>>(
+        _ ws: Ws, _ x: UnsafePointer<Float>, count: Int, _ y: UnsafeMutablePointer<Float>
+    ) {
+        if ws.allSatisfy(usesIntegerDots) {
+            // Every product sees 8-bit activations, as in llama.cpp: one integer matVec per token.
+            for t in 0..<count { integerMatVec(ws, x, token: t, count: count, y) }
+        } else if count >= Self.gemmMinimumCount && !ws.contains(where: usesIntegerDots) {
+            packedGEMM(ws, x, count: count, y)
+        } else if ws.count == 1, let w = ws.first {
+            // Few tokens: one fused matrix-vector product per token (packing would not pay).
+            for t in 0..<count {
+                withRowInput(w, x + t * w.columns) { input in
+                    pool.parallelRanges(w.rows, minimumChunk: Self.minimumRows(columns: w.columns)) { rows in
+                        dotRows(w, rows, input, y + t * w.rows)
+                    }
+                }
+            }
+        } else {
+            // Mixed float and quantized weights under simd-q8, or the float matVec: one by one.
+            var start = 0
+            for w in ws {
+                products(CollectionOfOne(w), x, count: count, y + start)
+                start += count * w.rows
             }
         }
     }
 
-    public func matMul(_ w: WeightMatrix, _ x: UnsafeBufferPointer<Float>, count: Int,
-                       into y: UnsafeMutableBufferPointer<Float>) {
-        checkShapes(w, x.count, y.count, count: count)
-        let xs = x.baseAddress!, ys = y.baseAddress!
-        if usesIntegerDots(w) {
-            // Every product sees 8-bit activations, as in llama.cpp: one integer matVec per token.
-            for t in 0..<count { integerMatVec(w, xs + t * w.columns, ys + t * w.rows) }
-            return
-        }
-        if count < Self.gemmMinimumCount {
-            // Few tokens: one fused matrix-vector product per token (packing would not pay).
-            for t in 0..<count {
-                withRowInput(w, xs + t * w.columns) { input in
-                    pool.parallelRanges(w.rows, minimumChunk: Self.minimumRows(columns: w.columns)) { rows in
-                        dotRows(w, rows, input, ys + t * w.rows)
-                    }
+    /// Token t's products with x rounded to int8 once, on the calling thread, then the rows of
+    /// every weight over the pool in one loop.
+    private func integerMatVec<Ws: RandomAccessCollection<WeightMatrix>>(
+        _ ws: Ws, _ x: UnsafePointer<Float>, token t: Int, count: Int, _ y: UnsafeMutablePointer<Float>
+    ) {
+        let columns = ws.first!.columns, xt = x + t * columns
+        withUnsafeTemporaryAllocation(byteCount: Int8Activations.scratchBytes(columns), alignment: 16) { scratch in
+            let xq = Int8Activations(xt, columns, scratch: scratch.baseAddress!)
+            pool.parallelRanges(ws.totalRows, minimumChunk: Self.minimumRows(columns: columns)) { rows in
+                ws.forEachPart(of: rows) { w, start, local in
+                    integerDotRows(w, local, xt, xq, y + count * start + t * w.rows)
                 }
             }
-            return
         }
-        // X packed once, its panels shared between threads; then W 48 rows at a time.
-        let scratchCount = PackedActivations.scratchCount(count: count, columns: w.columns)
+    }
+
+    /// The packed GEMM: X packed once, its panels shared between threads; then the weights 48
+    /// rows at a time, all weights' groups in one loop.
+    private func packedGEMM<Ws: RandomAccessCollection<WeightMatrix>>(
+        _ ws: Ws, _ x: UnsafePointer<Float>, count: Int, _ y: UnsafeMutablePointer<Float>
+    ) {
+        let columns = ws.first!.columns
+        let scratchCount = PackedActivations.scratchCount(count: count, columns: columns)
         withUnsafeTemporaryAllocation(of: Float.self, capacity: scratchCount) { packed in
             let panels = packed.baseAddress!
             pool.parallelFor(PackedActivations.panelCount(count)) { p in
-                PackedActivations.pack(xs, count: count, columns: w.columns, panel: p, into: panels)
+                PackedActivations.pack(x, count: count, columns: columns, panel: p, into: panels)
             }
-            let x = PackedActivations(panels: panels, count: count, columns: w.columns)
-            let groups = (w.rows + decodedRowCount - 1) / decodedRowCount
+            let packedX = PackedActivations(panels: panels, count: count, columns: columns)
+            let groups = ws.reduce(0) { $0 + ($1.rows + decodedRowCount - 1) / decodedRowCount }
             pool.parallelRanges(groups, minimumChunk: 1) { chunk in
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: decodedRowCount * w.columns) { decoded in
-                    for g in chunk {
-                        let j0 = g * decodedRowCount
-                        gemmRows(w, j0..<min(j0 + decodedRowCount, w.rows), x, ys, decoded: decoded.baseAddress!)
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: decodedRowCount * columns) { decoded in
+                    // Group g of the weights counted one after the other: weight i's rows cut in 48s.
+                    var first = 0, start = 0
+                    for w in ws {
+                        let wGroups = (w.rows + decodedRowCount - 1) / decodedRowCount
+                        let lo = max(chunk.lowerBound, first), hi = min(chunk.upperBound, first + wGroups)
+                        for g in lo ..< max(lo, hi) {
+                            let j0 = (g - first) * decodedRowCount
+                            gemmRows(w, j0..<min(j0 + decodedRowCount, w.rows), packedX, y + count * start,
+                                     decoded: decoded.baseAddress!)
+                        }
+                        first += wGroups
+                        start += w.rows
                     }
                 }
             }
@@ -242,4 +274,32 @@ func checkShapes(_ w: WeightMatrix, _ xCount: Int, _ yCount: Int, count: Int) {
     precondition(w.type.isComputable, "\(w.name): type \(w.type) is not computable")
     precondition(xCount >= count * w.columns, "\(w.name): x has \(xCount) floats, needs \(count) × \(w.columns)")
     precondition(yCount >= count * w.rows, "\(w.name): y has \(yCount) floats, needs \(count) × \(w.rows)")
+}
+
+/// Checks the buffers of products sharing x: the same columns, and room for every output.
+func checkShapes(_ ws: [WeightMatrix], _ xCount: Int, _ yCount: Int, count: Int) {
+    precondition(!ws.isEmpty, "no weights")
+    for w in ws {
+        precondition(w.type.isComputable, "\(w.name): type \(w.type) is not computable")
+        precondition(w.columns == ws[0].columns, "\(w.name): \(w.columns) columns, \(ws[0].name) has \(ws[0].columns)")
+    }
+    precondition(xCount >= count * ws[0].columns, "\(ws[0].name): x has \(xCount) floats, needs \(count) × \(ws[0].columns)")
+    precondition(yCount >= count * ws.totalRows, "y has \(yCount) floats, needs \(count) × \(ws.totalRows)")
+}
+
+extension RandomAccessCollection<WeightMatrix> {
+    /// Rows of all the weights, counted one after the other.
+    var totalRows: Int { reduce(0) { $0 + $1.rows } }
+
+    /// For each weight that `rows` (counted across the weights one after the other) reaches:
+    /// body(weight, rows of the weights before it, its own rows within `rows`).
+    @inline(__always)
+    func forEachPart(of rows: Range<Int>, _ body: (WeightMatrix, Int, Range<Int>) -> Void) {
+        var start = 0
+        for w in self {
+            let lo = Swift.max(rows.lowerBound, start), hi = Swift.min(rows.upperBound, start + w.rows)
+            if lo < hi { body(w, start, lo - start ..< hi - start) }
+            start += w.rows
+        }
+    }
 }
