@@ -1,7 +1,7 @@
 import Foundation
 
 // e^x for 16 floats at once, for SiLU over a whole prompt (128 tokens × 1536 values per layer,
-// where one `expf` call per value was 5 % of prompt processing).
+// where one `expf` call per value was 5 % of prompt processing) and for softmax.
 //
 // The method of ARM's optimized-routines, which ggml uses (`ggml_v_expf`):
 //

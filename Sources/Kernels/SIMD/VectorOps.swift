@@ -2,8 +2,8 @@ import Foundation
 
 // The element-wise operations of a forward pass, 16 floats per step (two AVX2 registers),
 // with a scalar loop for the last n mod 16 elements. Transcendentals are scalar calls, equal
-// to the naive backend's to the last bit, except SiLU's exp (`VectorExp.swift`): over a
-// prompt it was 5 % of the time.
+// to the naive backend's to the last bit, except the exp of SiLU and softmax
+// (`VectorExp.swift`, within 2 ulp): over a prompt they were 6 % of the time.
 
 /// Applies `body` to every 16-float chunk of `n` and `tail` to each of the last n mod 16.
 @inline(__always)
