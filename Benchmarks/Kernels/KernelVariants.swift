@@ -14,8 +14,9 @@ func kernelVariants(pool: ThreadPool) -> [KernelVariant] {
         KernelVariant(name: "naive", why: "v1, the specification: scalar loops, one block decoded per weight, one thread.",
                       backend: NaiveBackend()),
         KernelVariant(name: "simd", why: "v2: fused decode-and-dot on SIMD16 with independent accumulators (Q4_0/Q4_1: "
-                      + "nibbles turned into floats by bit operations, two rows per pass), rows over "
-                      + "\(pool.threadCount) threads; batches: 16 rows decoded and packed, 6×16 register-tiled GEMM.",
+                      + "nibbles masked in place and converted, two rows per pass), rows over "
+                      + "\(pool.threadCount) threads; batches: x packed in 16-token panels, weights decoded "
+                      + "48 rows at a time, 16×6 register-tiled GEMM.",
                       backend: SIMDBackend(pool: pool)),
     ]
     variants.append(KernelVariant(
