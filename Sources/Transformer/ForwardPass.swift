@@ -126,7 +126,7 @@ extension InferenceSession {
     func linear(_ ws: [WeightMatrix], _ x: UnsafeMutableBufferPointer<Float>, count T: Int,
                 into y: UnsafeMutableBufferPointer<Float>) {
         let input = x.slice(0, T * ws[0].columns).readOnly
-        model.backend.matMul(ws, input, count: T, into: y.slice(0, T * ws.reduce(0) { $0 + $1.rows }))
+        model.backend.matMul(ws, input, count: T, into: y.slice(0, T * ws.totalRows))
     }
 
     // MARK: - Residual

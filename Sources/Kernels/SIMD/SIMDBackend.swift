@@ -7,7 +7,7 @@ import GGUF
 ///
 /// - `matVec`: each thread takes chunks of rows; each row is a fused decode-and-dot over its
 ///   blocks (`dotRows`), so a Q4_1 matrix is read as 4.5-bit data and never expanded (Q4_0 and
-///   Q4_1 two rows at a time, their nibbles made floats by bit operations: `NibbleFloats.swift`).
+///   Q4_1 two rows at a time, their nibbles masked in place and converted: `NibbleFloats.swift`).
 /// - `matMul` with 4 or more tokens: a packed, register-blocked GEMM (`PackedGEMM.swift`): x is
 ///   packed once into panels of 16 tokens, weights are decoded 48 rows at a time, and tiles of
 ///   16 tokens × 6 rows stay in registers.
@@ -132,21 +132,10 @@ public struct SIMDBackend: Backend {
                 PackedActivations.pack(x, count: count, columns: columns, panel: p, into: panels)
             }
             let packedX = PackedActivations(panels: panels, count: count, columns: columns)
-            let groups = ws.reduce(0) { $0 + ($1.rows + decodedRowCount - 1) / decodedRowCount }
-            pool.parallelRanges(groups, minimumChunk: 1) { chunk in
+            pool.parallelRanges(ws.groupCount(size: decodedRowCount), minimumChunk: 1) { chunk in
                 withUnsafeTemporaryAllocation(of: Float.self, capacity: decodedRowCount * columns) { decoded in
-                    // Group g of the weights counted one after the other: weight i's rows cut in 48s.
-                    var first = 0, start = 0
-                    for w in ws {
-                        let wGroups = (w.rows + decodedRowCount - 1) / decodedRowCount
-                        let lo = max(chunk.lowerBound, first), hi = min(chunk.upperBound, first + wGroups)
-                        for g in lo ..< max(lo, hi) {
-                            let j0 = (g - first) * decodedRowCount
-                            gemmRows(w, j0..<min(j0 + decodedRowCount, w.rows), packedX, y + count * start,
-                                     decoded: decoded.baseAddress!)
-                        }
-                        first += wGroups
-                        start += w.rows
+                    ws.forEachGroup(chunk, size: decodedRowCount) { w, start, rows in
+                        gemmRows(w, rows, packedX, y + count * start, decoded: decoded.baseAddress!)
                     }
                 }
             }
@@ -294,21 +283,4 @@ func checkShapes(_ ws: [WeightMatrix], _ xCount: Int, _ yCount: Int, count: Int)
     }
     precondition(xCount >= count * ws[0].columns, "\(ws[0].name): x has \(xCount) floats, needs \(count) × \(ws[0].columns)")
     precondition(yCount >= count * ws.totalRows, "y has \(yCount) floats, needs \(count) × \(ws.totalRows)")
-}
-
-extension RandomAccessCollection<WeightMatrix> {
-    /// Rows of all the weights, counted one after the other.
-    var totalRows: Int { reduce(0) { $0 + $1.rows } }
-
-    /// For each weight that `rows` (counted across the weights one after the other) reaches:
-    /// body(weight, rows of the weights before it, its own rows within `rows`).
-    @inline(__always)
-    func forEachPart(of rows: Range<Int>, _ body: (WeightMatrix, Int, Range<Int>) -> Void) {
-        var start = 0
-        for w in self {
-            let lo = Swift.max(rows.lowerBound, start), hi = Swift.min(rows.upperBound, start + w.rows)
-            if lo < hi { body(w, start, lo - start ..< hi - start) }
-            start += w.rows
-        }
-    }
 }
