@@ -41,10 +41,6 @@ public struct AutoBackend: SIMDVectorOperations {
 
     public func matMul(_ w: WeightMatrix, _ x: UnsafeBufferPointer<Float>, count: Int,
                        into y: UnsafeMutableBufferPointer<Float>) {
-        if count >= Self.batchMinimumCount {
-            batches.matMul(w, x, count: count, into: y)
-        } else {
-            vectors.matMul(w, x, count: count, into: y)
-        }
+        (count >= Self.batchMinimumCount ? batches : vectors).matMul(w, x, count: count, into: y)
     }
 }
