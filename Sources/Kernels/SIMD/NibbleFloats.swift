@@ -20,7 +20,8 @@
 // and offsets of both rows are converted from 16 bits together, as one vector (d0, m0, d1, m1).
 // Measured in a stand-alone micro-benchmark of the kernel, 1536×576 Q4_1, one thread: 62 µs,
 // against 80 µs for the same loop building the floats from the bits 0x3F80_0000 | n << 19
-// (1 + n/16: a shift, an `and` and an `or` per 8 weights) and 96 µs for widen-and-convert.
+// (1 + n/16: a shift, an `and` and an `or` per 8 weights); widen-and-convert took 96 µs in an
+// earlier micro-benchmark of the same product.
 
 /// x reordered for `nibbleDotPair`, once per matrix-vector product, and its sum per block of 32.
 ///

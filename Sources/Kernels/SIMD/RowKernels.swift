@@ -82,12 +82,6 @@ func blockSum(_ x: UnsafePointer<Float>, _ b: Int) -> Float {
                          + px.loadUnaligned(fromByteOffset: o &+ 64, as: SIMD16<Float>.self))
 }
 
-/// Σ x over each block of 32: sums[b] = blockSum(x, b).   x: [32 · blocks]  -> sums: [blocks]
-@inline(__always)
-func blockSums(_ x: UnsafePointer<Float>, blocks: Int, into sums: UnsafeMutablePointer<Float>) {
-    for b in 0..<blocks { sums[b] = blockSum(x, b) }
-}
-
 /// Writes the `blocks · D.weights` weights of a row as floats.
 @inline(__always)
 func decodeRow<D: BlockDecoder>(_: D.Type, _ row: UnsafeRawPointer, blocks: Int, into y: UnsafeMutablePointer<Float>) {
