@@ -29,8 +29,10 @@ public final class LineEditor {
         // No echo, no line buffering, no signals from Ctrl-C: we handle the keys ourselves.
         raw.c_lflag &= ~tcflag_t(ECHO | ICANON | ISIG | IEXTEN)
         raw.c_iflag &= ~tcflag_t(IXON | ICRNL)
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw)
-        defer { tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved) }
+        // TCSADRAIN, not TCSAFLUSH: keys typed while the previous command still ran are kept
+        // (flushing them lost a quick "quit" in a test, and would lose a student's type-ahead).
+        tcsetattr(STDIN_FILENO, TCSADRAIN, &raw)
+        defer { tcsetattr(STDIN_FILENO, TCSADRAIN, &saved) }
         let line = edit(prompt: prompt)
         output("\r\n")
         if let line, !line.isEmpty, line != history.last { history.append(line) }
