@@ -46,17 +46,19 @@ let package = Package(
                           swiftSettings: nativeCPU),
 
         // MARK: - Tests (one target per module)
-        .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "GGUF"],
+        /// The conformance data of Tests/Conformance, and the quantized models made from it.
+        .target(name: "ConformanceData", dependencies: ["GGUF", "Kernels"], path: "Tests/ConformanceData"),
+        .testTarget(name: "GGUFTests", dependencies: ["GGUF", "ConformanceData"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "GGUF", "ConformanceData"],
                     exclude: ["make_fixtures.py", "measure_quantization_error.py"],
                     resources: [.copy("Fixtures")],
                     // The tests call the x86 instructions of IntegerProducts.swift directly.
                     swiftSettings: nativeCPU),
-        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "GGUF"]),
-        .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Kernels", "GGUF"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "GGUF", "ConformanceData"]),
+        .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Kernels", "GGUF", "ConformanceData"]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Transformer", "Tokenizers"]),
-        .testTarget(name: "InspectTests", dependencies: ["Inspect"]),
-        .testTarget(name: "LoupeCLITests", dependencies: ["Loupe"]),
+        .testTarget(name: "InspectTests", dependencies: ["Inspect", "ConformanceData"]),
+        .testTarget(name: "LoupeCLITests", dependencies: ["Loupe", "ConformanceData"]),
     ],
     swiftLanguageModes: [.v6]
 )

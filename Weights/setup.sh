@@ -2,7 +2,9 @@
 # Sets up everything Loupe needs on a Debian/Ubuntu machine (or macOS), then fetches the models.
 #   Weights/setup.sh            OpenBLAS (optional backend) + SmolLM2 + Gemma 3
 #   Weights/setup.sh smollm2    OpenBLAS + SmolLM2 only
-#   Weights/setup.sh --tests    also what the test suite uses: headless Chromium (report tests)
+#   Weights/setup.sh --tests    also what the test suite uses: headless Chromium (report tests),
+#                               llama.cpp's vocabulary test files and grammars (Weights/llama.cpp),
+#                               Python's jsonschema and openai packages (grammar and server tests)
 # Idempotent: what is already there is checked, not fetched again.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -39,3 +41,13 @@ if [ "$(uname)" = Linux ] && command -v apt-get >/dev/null; then
 fi
 
 "$here/fetch.sh" "${models[@]:-all}"
+
+if [ "$tests" = yes ]; then
+  "$here/fetch.sh" llama.cpp
+  # Python tools the tests drive: a JSON Schema validator and the official OpenAI client.
+  if ! python3 -c 'import jsonschema, openai' 2>/dev/null; then
+    echo "setup: installing Python's jsonschema and openai (for the grammar and server tests)"
+    python3 -m pip install --quiet --disable-pip-version-check jsonschema openai 2>/dev/null \
+      || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages jsonschema openai
+  fi
+fi

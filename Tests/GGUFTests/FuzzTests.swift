@@ -11,7 +11,7 @@ import Testing
     /// Seeds: the sample file, and each tiny model cut after its tensor infos plus some data.
     func corpus() throws -> [[UInt8]] {
         var seeds = [sampleFile().serialized()]
-        for path in TestFiles.tinyModels.prefix(4) {
+        for path in try TestFiles.tinyModels().prefix(4) {
             let file = try GGUFFile(path: path)
             seeds.append(withExtendedLifetime(file) { Array(file.bytes.prefix(file.dataOffset)) })
         }

@@ -1,30 +1,22 @@
 import Foundation
 import GGUF
 import Testing
+import ConformanceData
 
-/// Where the tests find data: the package root, `../shared` beside it, and `Weights/`.
+/// Where the tests find data: the conformance files (`ConformanceData`) and `Weights/`.
 enum TestFiles {
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let shared = packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
-    static let tinyDirectory = shared.appendingPathComponent("conformance/tiny")
-    static let smolLM2 = packageRoot.appendingPathComponent("Weights/SmolLM2-135M-Instruct.Q4_1.gguf").path
-    static let gemma3 = packageRoot.appendingPathComponent("Weights/gemma-3-270m-q4_k_m.gguf").path
-
-    static var hasShared: Bool { FileManager.default.fileExists(atPath: tinyDirectory.path) }
-    static var hasSmolLM2: Bool { FileManager.default.fileExists(atPath: smolLM2) }
-    static var hasGemma3: Bool { FileManager.default.fileExists(atPath: gemma3) }
-
-    /// Every `.gguf` under `../shared/conformance`, sorted.
-    static var sharedModels: [String] {
-        let root = shared.appendingPathComponent("conformance")
-        guard let walker = FileManager.default.enumerator(atPath: root.path) else { return [] }
-        return walker.compactMap { $0 as? String }.filter { $0.hasSuffix(".gguf") }
-            .map { root.appendingPathComponent($0).path }.sorted()
+    /// Every conformance model: the tiny llama models, the architecture families, and
+    /// llama.cpp's vocabulary-only files.
+    static func conformanceModels() throws -> [String] {
+        try tinyModels()
+            + Conformance.architectures.flatMap { arch in
+                try Conformance.architectureTypes.map { try Conformance.archModel(arch, $0) }
+            }
+            + ["gpt-2", "llama-bpe", "llama-spm", "phi-3", "qwen2"].map(Conformance.vocabulary)
     }
 
-    /// The tiny models (`tiny-*.gguf`).
-    static var tinyModels: [String] { sharedModels.filter { $0.contains("/tiny/") } }
+    /// The tiny models, one per quantization.
+    static func tinyModels() throws -> [String] { try Conformance.tinyModels.map(Conformance.tinyModel) }
 }
 
 /// The error parsing `bytes` as a GGUF file named `name` gives, or nil when it parses.

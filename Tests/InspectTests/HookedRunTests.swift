@@ -7,20 +7,19 @@ import Testing
 import Transformer
 
 /// The invariants of a hooked forward pass, on every model present (tiny, SmolLM2).
-@Suite(.enabled(if: TestModels.hasAny, "neither ../shared nor Weights/ is present"))
-struct HookedRunTests {
-    static let models = TestModels.available
+@Suite struct HookedRunTests {
+    static let models = TestModels.names
 
-    private func run(_ path: String, _ filter: HookFilter = .all) throws -> (Model, [Int], HookedRunResult) {
-        let (model, tokenizer) = try TestModels.load(path)
+    private func run(_ name: String, _ filter: HookFilter = .all) throws -> (Model, [Int], HookedRunResult) {
+        let (model, tokenizer) = try TestModels.load(try TestModels.path(of: name))
         let tokens = try tokenizer.promptTokens(TestModels.prompt, parseSpecial: true)
         let session = try InferenceSession(model: model, contextLength: 64)
         return (model, tokens, try session.run(tokens, cache: filter))
     }
 
     @Test(arguments: models)
-    func patternRowsAreCausalDistributions(path: String) throws {
-        let (model, tokens, result) = try run(path, HookFilter(["blocks.*.attn.hook_pattern"]))
+    func patternRowsAreCausalDistributions(model name: String) throws {
+        let (model, tokens, result) = try run(name, HookFilter(["blocks.*.attn.hook_pattern"]))
         let c = model.configuration
         let T = tokens.count
         #expect(result.cache.points.count == c.blockCount)
@@ -39,8 +38,8 @@ struct HookedRunTests {
     }
 
     @Test(arguments: models)
-    func finalNormTimesUnembeddingIsTheLogits(path: String) throws {
-        let (model, tokens, result) = try run(path, HookFilter(["ln_final.hook_normalized", "unembed.hook_out"]))
+    func finalNormTimesUnembeddingIsTheLogits(model name: String) throws {
+        let (model, tokens, result) = try run(name, HookFilter(["ln_final.hook_normalized", "unembed.hook_out"]))
         let c = model.configuration
         let normalized = try #require(result.cache[.lnFinalNormalized])
         let logits = try #require(result.cache[.logits])
@@ -67,8 +66,8 @@ struct HookedRunTests {
     }
 
     @Test(arguments: models)
-    func residualStreamFlowsBetweenBlocks(path: String) throws {
-        let (model, _, result) = try run(path, HookFilter(["blocks.*.hook_resid_pre", "blocks.*.hook_resid_post", "hook_embed"]))
+    func residualStreamFlowsBetweenBlocks(model name: String) throws {
+        let (model, _, result) = try run(name, HookFilter(["blocks.*.hook_resid_pre", "blocks.*.hook_resid_post", "hook_embed"]))
         let L = model.configuration.blockCount
         #expect(result.cache[.embed]!.values == result.cache[.residPre(0)]!.values)
         for i in 0 ..< L - 1 {
@@ -77,15 +76,15 @@ struct HookedRunTests {
     }
 
     @Test(arguments: models)
-    func logitLensOfTheLastLayerIsThePrediction(path: String) throws {
-        let (model, _, result) = try run(path, HookFilter(["resid_post \(0)", "blocks.*.hook_resid_post"]))
+    func logitLensOfTheLastLayerIsThePrediction(model name: String) throws {
+        let (model, _, result) = try run(name, HookFilter(["resid_post \(0)", "blocks.*.hook_resid_post"]))
         let last = try #require(result.cache[.residPost(model.configuration.blockCount - 1)])
         #expect(LogitLens(model: model).logits(residual: last.values) == result.logits)
     }
 
     @Test(arguments: models)
-    func zeroingAHeadChangesTheLogitsAndRemovingThePatchRestoresThem(path: String) throws {
-        let (model, tokenizer) = try TestModels.load(path)
+    func zeroingAHeadChangesTheLogitsAndRemovingThePatchRestoresThem(model name: String) throws {
+        let (model, tokenizer) = try TestModels.load(try TestModels.path(of: name))
         let tokens = try tokenizer.promptTokens(TestModels.prompt, parseSpecial: true)
         let session = try InferenceSession(model: model, contextLength: 64)
         let clean = try session.run(tokens).logits
@@ -108,8 +107,8 @@ struct HookedRunTests {
     }
 
     @Test(arguments: models)
-    func filterCopiesOnlyWhatIsAsked(path: String) throws {
-        let (model, tokens, result) = try run(path, HookFilter(["k 1", "kq_soft_max-0"]))
+    func filterCopiesOnlyWhatIsAsked(model name: String) throws {
+        let (model, tokens, result) = try run(name, HookFilter(["k 1", "kq_soft_max-0"]))
         let c = model.configuration
         #expect(Set(result.cache.points) == [.k(1), .pattern(0)])
         // K with the KV-head count, as TransformerLens documents it for grouped-query attention.
@@ -117,8 +116,8 @@ struct HookedRunTests {
     }
 
     @Test(arguments: models)
-    func cacheGrowsAtEveryGeneratedToken(path: String) throws {
-        let (model, tokenizer) = try TestModels.load(path)
+    func cacheGrowsAtEveryGeneratedToken(model name: String) throws {
+        let (model, tokenizer) = try TestModels.load(try TestModels.path(of: name))
         let c = model.configuration
         let tokens = try tokenizer.promptTokens(TestModels.prompt, parseSpecial: true)
         let session = try InferenceSession(model: model, contextLength: 64)

@@ -7,9 +7,8 @@ import Testing
 import Transformer
 
 /// The data API the pictures use, the stepping trace, patching and the REPL's helpers, on the
-/// tiny model of ../shared (fast in a debug build).
-@Suite(.enabled(if: FileManager.default.fileExists(atPath: TestModels.tiny), "../shared is absent"))
-struct InspectorTests {
+/// tiny model of the conformance data (fast in a debug build).
+@Suite struct InspectorTests {
     @Test func inspectionRunHasEveryLayerAndHead() throws {
         let (model, tokenizer) = try TestModels.load(TestModels.tiny)
         let c = model.configuration

@@ -54,10 +54,10 @@ struct ReportBrowserTests {
     }
 
     /// A real model's report, built as `loupe report` builds it, in the browser.
-    @Test(.enabled(if: TestModels.hasAny, "no model: neither ../shared nor Weights/SmolLM2"),
-          arguments: TestModels.available)
-    func modelReportRendersEveryHead(path: String) throws {
+    @Test(arguments: TestModels.names)
+    func modelReportRendersEveryHead(model name: String) throws {
         defer { try? FileManager.default.removeItem(at: directory) }
+        let path = try TestModels.path(of: name)
         let (model, tokenizer) = try TestModels.load(path)
         let run = try Inspector(model: model, tokenizer: tokenizer).run(prompt: TestModels.prompt, lensDepth: 1)
         let html = try HTMLReport(run: run, model: URL(fileURLWithPath: path).lastPathComponent, prompt: TestModels.prompt).html()
@@ -68,7 +68,7 @@ struct ReportBrowserTests {
         #expect(dom.components(separatedBy: "class=\"head\"").count - 1 == c.blockCount * c.headCount)
         #expect(dom.components(separatedBy: "class=\"lens-token\"").count - 1 == c.blockCount * run.positionCount)
         for label in run.tokenLabels { #expect(dom.contains(">\(SVGWriter.escape(TokenLabel.display(label)))<")) }
-        if path == TestModels.smolLM2 {
+        if name == "SmolLM2" {
             // The last lens row is the model's own output: SmolLM2 completes the prompt with Paris.
             #expect(run.logitLens(top: 1).last?.last?.first?.piece == " Paris")
             #expect(dom.contains(">␣Paris</text>"))

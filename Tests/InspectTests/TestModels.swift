@@ -1,3 +1,4 @@
+import ConformanceData
 import Decoding
 import Foundation
 import GGUF
@@ -6,18 +7,19 @@ import Kernels
 import Tokenizers
 import Transformer
 
-/// The models the Inspect tests run: the tiny random model of `../shared` and SmolLM2 from
-/// `Weights/`. Each test skips the ones that are absent.
+/// The models the Inspect tests run: the tiny random model (Q4_1) of the conformance data and
+/// SmolLM2 from `Weights/`.
 enum TestModels {
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let tiny = packageRoot.appendingPathComponent("../shared/conformance/tiny/tiny-q4_1.gguf").standardizedFileURL.path
-    static let smolLM2 = packageRoot.appendingPathComponent("Weights/SmolLM2-135M-Instruct.Q4_1.gguf").path
+    /// The tiny model's path (made from `Tests/Conformance/tiny` on first use).
+    static var tiny: String { get throws { try Conformance.tinyModel("tiny-q4_1") } }
+    /// The default model's path.
+    static var smolLM2: String { get throws { try Conformance.smolLM2() } }
 
-    /// The paths of the models present.
-    static var available: [String] { [tiny, smolLM2].filter { FileManager.default.fileExists(atPath: $0) } }
-    static var hasAny: Bool { !available.isEmpty }
-    static var hasSmolLM2: Bool { FileManager.default.fileExists(atPath: smolLM2) }
+    /// The models the invariant tests run on, by name.
+    static let names = ["tiny-q4_1", "SmolLM2"]
+
+    /// The path of a model of `names`.
+    static func path(of name: String) throws -> String { name == "SmolLM2" ? try smolLM2 : try tiny }
 
     /// Model and tokenizer of `path`, on the SIMD backend (one thread: deterministic, and
     /// fine in a debug build for these sizes).

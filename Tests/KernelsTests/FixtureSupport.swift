@@ -1,16 +1,11 @@
 import Foundation
+import ConformanceData
 import GGUF
 @testable import Kernels
 
-/// Where the test data lives: committed fixtures (always), the shared conformance files and the
-/// real models (only on machines that have them; tests using them are skipped otherwise).
+/// Where the test data lives: committed fixtures, the conformance models (`ConformanceData`)
+/// and the real models in `Weights/`.
 enum TestData {
-    /// Package root, derived from this file's path (Tests/KernelsTests/FixtureSupport.swift).
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-    static let tinyDirectory = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/conformance/tiny")
-    static let weightsDirectory = packageRoot.appendingPathComponent("Weights")
-    static var hasTinyModels: Bool { FileManager.default.fileExists(atPath: tinyDirectory.appendingPathComponent("tiny-f32.gguf").path) }
 
     static let fixtures: URL = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!
 
@@ -28,9 +23,10 @@ enum TestData {
         try JSONDecoder().decode(T.self, from: fixture(name))
     }
 
-    /// Path of a model file named in a fixture: the shared tiny models or Weights/.
-    static func modelPath(group: String, file: String) -> String {
-        (group == "tiny" ? tinyDirectory : weightsDirectory).appendingPathComponent(file).path
+    /// Path of a model file named in a fixture: a tiny conformance model or one in Weights/.
+    static func modelPath(group: String, file: String) throws -> String {
+        group == "tiny" ? try Conformance.tinyModel(String(file.dropLast(".gguf".count)))
+                        : try Conformance.weights(file)
     }
 }
 

@@ -1,57 +1,39 @@
 import Foundation
 import Testing
+import ConformanceData
 import GGUF
 @testable import Kernels
 
-/// `ModelQuantizer` against llama.cpp: the shared tiny models were made by `llama-quantize --pure`
-/// from tiny-f32.gguf, so re-quantizing tiny-f32.gguf must give the same tensors, byte for byte.
+/// `ModelQuantizer` against llama.cpp: the conformance models were made by `llama-quantize` from
+/// the committed F32 files (`--pure` to one type, or the Q4_K_M mix for `tiny-q4_k_m`), and
+/// `Tests/Conformance/llama-quantize.json` keeps each of their tensors' type and a hash of its
+/// bytes. Re-quantizing the F32 file must give the same tensors, byte for byte.
 @Suite struct ModelQuantizerTests {
-    static let pureFiles: [(file: String, type: GGMLType)] = [
-        ("tiny-f16.gguf", .f16), ("tiny-bf16.gguf", .bf16), ("tiny-q8_0.gguf", .q8_0),
-        ("tiny-q4_0.gguf", .q4_0), ("tiny-q4_1.gguf", .q4_1), ("tiny-q5_0.gguf", .q5_0),
-        ("tiny-q5_1.gguf", .q5_1), ("tiny-q2_k.gguf", .q2_K), ("tiny-q3_k_s.gguf", .q3_K),
-        ("tiny-q4_k_s.gguf", .q4_K), ("tiny-q5_k_s.gguf", .q5_K), ("tiny-q6_k.gguf", .q6_K),
-    ]
+    static let quantizedFiles = (try? Conformance.quantizedFiles()) ?? [:]
 
-    @Test(.enabled(if: TestData.hasTinyModels, "needs ../shared/conformance/tiny"),
-          arguments: pureFiles.map(\.file))
-    func sameBytesAsLlamaQuantize(file: String) throws {
-        let type = try #require(Self.pureFiles.first { $0.file == file }?.type)
-        let source = try GGUFFile(path: TestData.tinyDirectory.appendingPathComponent("tiny-f32.gguf").path)
-        let reference = try GGUFFile(path: TestData.tinyDirectory.appendingPathComponent(file).path)
-        let writer = try ModelQuantizer.quantize(source, to: type)
-
-        #expect(writer.values["general.file_type"] == reference.metadata["general.file_type"])
-        #expect(writer.values["general.quantization_version"] == reference.metadata["general.quantization_version"])
-        // llama.cpp reorders tensors; Loupe keeps the source order. Same set either way.
-        #expect(writer.tensors.map(\.name).sorted() == reference.tensors.map(\.name).sorted())
-        for tensor in writer.tensors {
-            let expected = try reference.requireTensor(tensor.name)
-            #expect(tensor.type == expected.type, "\(tensor.name)")
-            #expect(tensor.shape == expected.shape, "\(tensor.name)")
-            let same = tensor.data.elementsEqual(reference.data(of: expected))
-            #expect(same, "\(file): \(tensor.name) (\(tensor.type)) differs from llama-quantize's bytes")
-        }
+    @Test func everyConformanceFileHasAFingerprint() throws {
+        #expect(Self.quantizedFiles.count == 23)   // 13 tiny + 5 architectures × 2
     }
 
-    /// tiny-q4_k_m.gguf is `llama-quantize tiny-f32.gguf tiny-q4_k_m.gguf Q4_K_M` (no --pure):
-    /// the mix must choose the same type for every tensor and write the same bytes.
-    @Test(.enabled(if: TestData.hasTinyModels, "needs ../shared/conformance/tiny"))
-    func q4KMMixHasLlamaQuantizesTypesAndBytes() throws {
-        let source = try GGUFFile(path: TestData.tinyDirectory.appendingPathComponent("tiny-f32.gguf").path)
-        let reference = try GGUFFile(path: TestData.tinyDirectory.appendingPathComponent("tiny-q4_k_m.gguf").path)
-        let writer = try ModelQuantizer.quantize(source, mix: .q4_K_M)
+    @Test(arguments: quantizedFiles.keys.sorted())
+    func sameBytesAsLlamaQuantize(key: String) throws {
+        let entry = try #require(Self.quantizedFiles[key])
+        let source = try GGUFFile(path: try Conformance.model(entry.source))
+        let writer = try Conformance.quantize(source, recipe: entry.quantization)
 
-        #expect(writer.values["general.file_type"] == .uint32(15))
-        #expect(writer.values["general.file_type"] == reference.metadata["general.file_type"])
-        #expect(writer.tensors.map(\.name).sorted() == reference.tensors.map(\.name).sorted())
-        // The mix really mixes: Q4_K, Q6_K for output and some attn_v / ffn_down, F32 norms.
-        #expect(Set(writer.tensors.map(\.type)) == [.q4_K, .q6_K, .f32])
+        #expect(writer.values["general.file_type"] == .uint32(entry.file_type))
+        #expect(writer.values["general.quantization_version"] == entry.quantization_version.map(GGUFValue.uint32))
+        // llama.cpp reorders tensors; Loupe keeps the source order. Same set either way.
+        #expect(writer.tensors.map(\.name).sorted() == entry.tensors.keys.sorted())
         for tensor in writer.tensors {
-            let expected = try reference.requireTensor(tensor.name)
-            #expect(tensor.type == expected.type, "\(tensor.name)")
-            let same = tensor.data.elementsEqual(reference.data(of: expected))
-            #expect(same, "\(tensor.name) (\(tensor.type)) differs from llama-quantize's bytes")
+            let expected = try #require(entry.tensors[tensor.name])
+            #expect(tensor.type.rawValue == expected.type, "\(key): \(tensor.name)")
+            #expect(Conformance.fnv1a64(tensor.data) == expected.fnv1a64,
+                    "\(key): \(tensor.name) (\(tensor.type)) differs from llama-quantize's bytes")
+        }
+        if entry.quantization == "Q4_K_M" {
+            // The mix really mixes: Q4_K, Q6_K for output and some attn_v / ffn_down, F32 norms.
+            #expect(Set(writer.tensors.map(\.type)) == [.q4_K, .q6_K, .f32])
         }
     }
 

@@ -1,10 +1,9 @@
 import Foundation
 import Testing
 
-/// `loupe dump` on the tiny model of ../shared: one .npy per hook, named after it.
-@Suite(.enabled(if: Loupe.hasShared, "../shared is absent"))
-struct DumpCommandTests {
-    static let tiny = Loupe.shared.appendingPathComponent("conformance/tiny/tiny-q4_1.gguf").path
+/// `loupe dump` on the tiny model of the conformance data: one .npy per hook, named after it.
+@Suite struct DumpCommandTests {
+    static var tiny: String { get throws { try Loupe.tiny } }
 
     /// Shape and float32 values of a .npy file written by Loupe.
     private func readNumPy(_ path: String) throws -> (shape: [Int], values: [Float]) {

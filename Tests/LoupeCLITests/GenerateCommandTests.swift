@@ -1,9 +1,9 @@
+import ConformanceData
 import Foundation
 import Testing
 
-/// `loupe generate` end to end, against the conformance data where it is present.
-@Suite(.enabled(if: Loupe.hasSmolLM2, "Weights/SmolLM2-135M-Instruct.Q4_1.gguf is absent"))
-struct GenerateCommandTests {
+/// `loupe generate` end to end, against the SmolLM2 reference of the conformance data.
+@Suite struct GenerateCommandTests {
     struct Reference {
         let prompt: String
         let ids: [Int]
@@ -12,8 +12,7 @@ struct GenerateCommandTests {
     }
 
     static func references() throws -> [Reference] {
-        let url = Loupe.shared.appendingPathComponent("conformance/smollm2/smollm2-135m-q4_1.ref.json")
-        let root = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        let root = try JSONSerialization.jsonObject(with: Conformance.data("smollm2/smollm2-135m-q4_1.ref.json")) as! [String: Any]
         return (root["cases"] as! [[String: Any]]).map {
             Reference(prompt: $0["prompt"] as! String, ids: $0["ids"] as! [Int],
                       exactGreedy: $0["exact_greedy"] as! [Int], exactMargins: $0["exact_margins"] as! [Double])

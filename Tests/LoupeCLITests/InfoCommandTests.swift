@@ -1,9 +1,9 @@
+import ConformanceData
 import Foundation
 import Testing
 
 @Suite struct InfoCommandTests {
-    @Test(.enabled(if: Loupe.hasSmolLM2, "Weights/SmolLM2 is absent: run Weights/setup.sh"))
-    func showsSmolLM2() throws {
+    @Test func showsSmolLM2() throws {
         let r = try Loupe.run(["info", "-m", Loupe.smolLM2])
         #expect(r.status == 0, "\(r.stderr)")
         // "label   value" lines, label and value separated by two spaces or more
@@ -27,15 +27,13 @@ import Testing
         #expect(fields["F32"]?.hasPrefix("61 tensors") == true)
     }
 
-    @Test(.enabled(if: Loupe.hasSmolLM2, "Weights/SmolLM2 is absent: run Weights/setup.sh"))
-    func defaultModelIsSmolLM2() throws {
+    @Test func defaultModelIsSmolLM2() throws {
         let r = try Loupe.run(["info"], environment: ["LOUPE_MODEL": ""], directory: Loupe.packageRoot.path)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("SmolLM2-135M-Instruct.Q4_1.gguf"))
     }
 
-    @Test(.enabled(if: Loupe.hasSmolLM2, "Weights/SmolLM2 is absent: run Weights/setup.sh"))
-    func jsonParsesWithTensors() throws {
+    @Test func jsonParsesWithTensors() throws {
         let r = try Loupe.run(["info", "-m", Loupe.smolLM2, "--json"])
         #expect(r.status == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
@@ -51,22 +49,21 @@ import Testing
         #expect(q["bytes"] as? Int == 207_360)
     }
 
-    @Test(.enabled(if: Loupe.hasShared, "../shared is absent"))
-    func everySharedFile() throws {
-        let root = Loupe.shared.appendingPathComponent("conformance")
-        let files = try FileManager.default.subpathsOfDirectory(atPath: root.path).filter { $0.hasSuffix(".gguf") }
-        #expect(files.count >= 19)
+    @Test func everyConformanceFile() throws {
+        let files = try Conformance.tinyModels.map(Conformance.tinyModel)
+            + Conformance.architectures.flatMap { arch in try Conformance.architectureTypes.map { try Conformance.archModel(arch, $0) } }
+            + ["gpt-2", "llama-bpe", "llama-spm", "phi-3", "qwen2"].map(Conformance.vocabulary)
+        #expect(files.count == 34)
         for f in files {
-            let r = try Loupe.run(["info", "--tensors", "--json", "-m", root.appendingPathComponent(f).path])
+            let r = try Loupe.run(["info", "--tensors", "--json", "-m", f])
             #expect(r.status == 0, "\(f): \(r.stderr)")
             #expect((try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8))) != nil, "\(f)")
         }
     }
 
     /// A broken file: exit status 1 and one line on stderr naming the file and the offset.
-    @Test(.enabled(if: Loupe.hasShared, "../shared is absent"))
-    func malformedFilesExitWithOneLine() throws {
-        let source = Loupe.shared.appendingPathComponent("conformance/tiny/tiny-q4_0.gguf")
+    @Test func malformedFilesExitWithOneLine() throws {
+        let source = URL(fileURLWithPath: try Conformance.tinyModel("tiny-q4_0"))
         let whole = try Data(contentsOf: source)
         let broken = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-broken-\(getpid()).gguf")
         defer { try? FileManager.default.removeItem(at: broken) }

@@ -7,10 +7,9 @@ import Darwin
 #endif
 
 /// `loupe inspect` driven as a student would: a script piped in, and a real pseudo-terminal.
-/// Runs on the tiny model of ../shared (2 blocks, 4 heads) so it is quick in any build.
-@Suite(.enabled(if: Loupe.hasShared, "../shared is absent"))
-struct InspectCommandTests {
-    static let tiny = Loupe.shared.appendingPathComponent("conformance/tiny/tiny-q4_1.gguf").path
+/// Runs on the tiny model of the conformance data (2 blocks, 4 heads) so it is quick in any build.
+@Suite struct InspectCommandTests {
+    static var tiny: String { get throws { try Loupe.tiny } }
 
     /// The answer to each command of a piped script: the lines after `loupe> COMMAND`.
     private func answers(_ stdout: String) -> [String: String] {
@@ -107,8 +106,7 @@ struct InspectCommandTests {
         #expect(r.stdout.hasSuffix("loupe> quit\n"))
     }
 
-    @Test(.enabled(if: Loupe.hasSmolLM2, "Weights/SmolLM2 is absent: run Weights/setup.sh"))
-    func smolLM2KnowsTheCapitalOfFrance() throws {
+    @Test func smolLM2KnowsTheCapitalOfFrance() throws {
         let script = "prompt The capital of France is\nrun\nshow pattern 3\nshow Kcur-3\nquit\n"
         let r = try Loupe.run(["inspect", "-m", Loupe.smolLM2], input: script)
         #expect(r.status == 0, "\(r.stderr)")
@@ -126,7 +124,7 @@ struct InspectCommandTests {
         defer { close(master) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Loupe.executable)
-        process.arguments = ["inspect", "-m", Self.tiny, "--backend", "simd", "--no-color"]
+        process.arguments = ["inspect", "-m", try Self.tiny, "--backend", "simd", "--no-color"]
         let terminal = FileHandle(fileDescriptor: slave, closeOnDealloc: true)
         process.standardInput = terminal
         process.standardOutput = terminal

@@ -1,9 +1,9 @@
+import ConformanceData
 import Foundation
 import Testing
 
 /// `loupe logits` writes a NumPy array of the logits of every position.
-@Suite(.enabled(if: Loupe.hasShared, "../shared is absent"))
-struct LogitsCommandTests {
+@Suite struct LogitsCommandTests {
     /// Reads a little-endian float32 `.npy` file: (shape, values).
     static func readNPY(_ path: String) throws -> ([Int], [Float]) {
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
@@ -26,14 +26,13 @@ struct LogitsCommandTests {
 
     @Test("the logits of a tiny model's prompt match the float64 reference")
     func tinyLogits() throws {
-        let tiny = Loupe.shared.appendingPathComponent("conformance/tiny")
-        let root = try JSONSerialization.jsonObject(with: Data(contentsOf: tiny.appendingPathComponent("tiny-q4_0.ref.json"))) as! [String: Any]
+        let root = try JSONSerialization.jsonObject(with: Conformance.reference("tiny/tiny-q4_0")) as! [String: Any]
         let c = (root["cases"] as! [[String: Any]])[1]
         let ids = c["ids"] as! [Int]
         let exact = (c["exact_logits"] as! [[Double]]).flatMap { $0 }
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-logits-\(UUID().uuidString).npy").path
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let run = try Loupe.run(["logits", "-m", tiny.appendingPathComponent("tiny-q4_0.gguf").path, "--backend", "naive",
+        let run = try Loupe.run(["logits", "-m", Conformance.tinyModel("tiny-q4_0"), "--backend", "naive",
                                  "--ids", ids.map(String.init).joined(separator: ","), "--out", out])
         #expect(run.status == 0, "\(run.stderr)")
         let (shape, values) = try Self.readNPY(out)
@@ -45,7 +44,7 @@ struct LogitsCommandTests {
 
     @Test("a prompt is tokenized as llama.cpp does, with BOS as the file says unless --no-bos")
     func promptLogits() throws {
-        let tiny = Loupe.shared.appendingPathComponent("conformance/tiny/tiny-f32.gguf").path
+        let tiny = try Conformance.tinyModel("tiny-f32")
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-logits-\(UUID().uuidString).npy").path
         defer { try? FileManager.default.removeItem(atPath: out) }
         let run = try Loupe.run(["logits", "-m", tiny, "-p", "Once upon a time", "--no-bos", "--out", out])

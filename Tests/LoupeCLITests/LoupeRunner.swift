@@ -1,13 +1,14 @@
+import ConformanceData
 import Foundation
 
 /// Runs the `loupe` executable built beside the tests, as a student would from a shell.
 enum Loupe {
     static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let shared = packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
+    /// The default model (fetched by `Weights/setup.sh`): a command given it fails if it is absent.
     static let smolLM2 = packageRoot.appendingPathComponent("Weights/SmolLM2-135M-Instruct.Q4_1.gguf").path
-    static var hasShared: Bool { FileManager.default.fileExists(atPath: shared.path) }
-    static var hasSmolLM2: Bool { FileManager.default.fileExists(atPath: smolLM2) }
+    /// The tiny Q4_1 model of the conformance data (2 blocks, 4 heads): quick in any build.
+    static var tiny: String { get throws { try Conformance.tinyModel("tiny-q4_1") } }
 
     /// The executable: next to the test bundle (same build configuration), else in `.build`.
     static let executable: String = {

@@ -1,48 +1,35 @@
+import ConformanceData
 import Foundation
+import GGUF
 import Testing
 
-/// `loupe quantize` as a student runs it: the written file is what llama-quantize --pure writes.
+/// `loupe quantize` as a student runs it: the written file holds the tensors llama-quantize
+/// writes (checked against the fingerprints of llama.cpp's files, `llama-quantize.json`).
 @Suite struct QuantizeCommandTests {
-    static let tiny = Loupe.shared.appendingPathComponent("conformance/tiny")
-
-    @Test(.enabled(if: Loupe.hasShared, "needs ../shared"))
-    func requantizesTheTinyModelLikeLlamaQuantize() throws {
+    /// Runs `loupe quantize tiny-f32.gguf OUT type`, and returns the output and how its tensors
+    /// differ from llama.cpp's `key` file.
+    func quantizeTiny(_ type: String, like key: String) throws -> (Loupe.Result, [String]) {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-quantize-\(UUID().uuidString).gguf").path
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let r = try Loupe.run(["quantize", Self.tiny.appendingPathComponent("tiny-f32.gguf").path, out, "q4_0"])
+        let r = try Loupe.run(["quantize", Conformance.tinyModel("tiny-f32"), out, type])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.contains("blk.0.attn_q.weight") && r.stdout.contains("F32 → Q4_0"))
-        #expect(r.stdout.contains("output_norm.weight") && r.stdout.contains("F32 (copied)"))
-        // llama-quantize writes tensors in another order and its own metadata layout, so compare
-        // with `loupe info`, which lists what matters: the type of every tensor and the file type.
-        let ours = try Loupe.run(["info", "-m", out])
-        let theirs = try Loupe.run(["info", "-m", Self.tiny.appendingPathComponent("tiny-q4_0.gguf").path])
-        #expect(ours.status == 0 && theirs.status == 0)
-        let typeLines = { (s: String) in s.split(separator: "\n").filter { $0.contains("Q4_0") }.map { $0.trimmingCharacters(in: .whitespaces) } }
-        #expect(typeLines(ours.stdout).count == 2)   // "file type  Q4_0" and the Q4_0 tensor count
-        #expect(typeLines(ours.stdout) == typeLines(theirs.stdout))
+        let entry = try #require(try Conformance.quantizedFiles()[key])
+        return (r, Conformance.differences(try GGUFFile(path: out), entry))
     }
 
-    /// A mix by its llama.cpp name: tiny-q4_k_m.gguf is llama-quantize's Q4_K_M of tiny-f32.gguf.
-    @Test(.enabled(if: Loupe.hasShared, "needs ../shared"))
-    func writesLlamaCppsQ4KMMix() throws {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-quantize-\(UUID().uuidString).gguf").path
-        defer { try? FileManager.default.removeItem(atPath: out) }
-        let r = try Loupe.run(["quantize", Self.tiny.appendingPathComponent("tiny-f32.gguf").path, out, "q4_k_m"])
-        #expect(r.status == 0, "\(r.stderr)")
+    @Test func requantizesTheTinyModelLikeLlamaQuantize() throws {
+        let (r, differences) = try quantizeTiny("q4_0", like: "tiny/tiny-q4_0")
+        #expect(r.stdout.contains("blk.0.attn_q.weight") && r.stdout.contains("F32 → Q4_0"))
+        #expect(r.stdout.contains("output_norm.weight") && r.stdout.contains("F32 (copied)"))
+        #expect(differences.isEmpty, "tensors unlike llama-quantize's: \(differences)")
+    }
+
+    /// A mix by its llama.cpp name: tiny-q4_k_m is llama-quantize's Q4_K_M of tiny-f32.gguf.
+    @Test func writesLlamaCppsQ4KMMix() throws {
+        let (r, differences) = try quantizeTiny("q4_k_m", like: "tiny/tiny-q4_k_m")
         #expect(r.stdout.contains("output.weight") && r.stdout.contains("F32 → Q6_K"))
         #expect(r.stdout.contains("(Q4_K_M)"))
-        let ours = try Loupe.run(["info", "--tensors", "-m", out])
-        let theirs = try Loupe.run(["info", "--tensors", "-m", Self.tiny.appendingPathComponent("tiny-q4_k_m.gguf").path])
-        #expect(ours.status == 0 && theirs.status == 0)
-        // Same lines but the file name and the tensors' order and offsets: compare sorted
-        // lines that name a type.
-        let typeLines = { (s: String) in
-            s.split(separator: "\n").filter { $0.contains("Q4_K") || $0.contains("Q6_K") }
-                .map { $0.split(separator: " ").filter { !$0.allSatisfy(\.isNumber) }.joined(separator: " ") }.sorted()
-        }
-        #expect(!typeLines(ours.stdout).isEmpty)
-        #expect(typeLines(ours.stdout) == typeLines(theirs.stdout))
+        #expect(differences.isEmpty, "tensors unlike llama-quantize's: \(differences)")
     }
 
     @Test func rejectsUnknownTypes() throws {

@@ -1,10 +1,10 @@
+import ConformanceData
 import Foundation
 import Testing
 
-/// `loupe tokenize` and `loupe detokenize` on llama.cpp's GPT-2 vocabulary from ../shared.
-@Suite(.enabled(if: Loupe.hasShared, "../shared is absent"))
-struct TokenizeCommandTests {
-    static let vocab = Loupe.shared.appendingPathComponent("conformance/tokenizer/ggml-vocab-gpt-2.gguf").path
+/// `loupe tokenize` and `loupe detokenize` on llama.cpp's GPT-2 vocabulary (Weights/llama.cpp).
+@Suite struct TokenizeCommandTests {
+    static var vocab: String { get throws { try Conformance.vocabulary("gpt-2") } }
 
     /// The first cases of llama.cpp's own test file for this vocabulary.
     static func cases() throws -> [(text: String, ids: [Int])] {

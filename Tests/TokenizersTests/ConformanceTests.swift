@@ -1,14 +1,14 @@
 import Foundation
 import Testing
+import ConformanceData
 @testable import Tokenizers
 
-/// Token for token against llama.cpp, on the data in ../shared/conformance/tokenizer.
-@Suite(.enabled(if: SharedData.exists(SharedData.tokenizerDirectory.path), "../shared/conformance/tokenizer is absent"))
-struct ConformanceTests {
-    @Test(arguments: SharedData.vocabNames)
+/// Token for token against llama.cpp: its own vocabulary test cases, and references it made.
+@Suite struct ConformanceTests {
+    @Test(arguments: TokenizerReferences.vocabNames)
     func llamaCppVocabularyCases(name: String) throws {
-        let tokenizer = try Tokenizer(path: SharedData.tokenizerFile("ggml-vocab-\(name).gguf"))
-        let cases = try SharedData.vocabCases(name)
+        let tokenizer = try Tokenizer(path: try Conformance.vocabulary(name))
+        let cases = try TokenizerReferences.vocabCases(name)
         #expect(cases.count > 30)
         var passed = 0
         for (text, expected) in cases {
@@ -21,12 +21,8 @@ struct ConformanceTests {
 
     @Test(arguments: ["smollm2", "gemma3", "llama-spm", "llama-bpe"])
     func referenceStrings(name: String) throws {
-        let ref = try SharedData.refFile(name)
-        guard let path = SharedData.refVocabulary(ref) else {
-            print("\(name): vocabulary \(ref.vocab) is absent, skipped")
-            return
-        }
-        let tokenizer = try Tokenizer(path: path)
+        let ref = try TokenizerReferences.refFile(name)
+        let tokenizer = try Tokenizer(path: try TokenizerReferences.refVocabulary(ref))
         var passed = 0
         for c in ref.cases {
             let ids = tokenizer.encode(c.text)
@@ -42,16 +38,15 @@ struct ConformanceTests {
 
     /// The prompts of the model conformance files: `ids` are llama.cpp's tokens, BOS as the file says.
     @Test func modelReferencePrompts() throws {
-        let conformance = SharedData.tokenizerDirectory.deletingLastPathComponent()
         struct Case: Decodable { let prompt: String; let ids: [Int] }
         struct Reference: Decodable { let cases: [Case] }
-        var files = [("tiny/tiny-f32.ref.json", conformance.appendingPathComponent("tiny/tiny-f32.gguf").path)]
-        if let smol = SharedData.weights("SmolLM2-135M-Instruct.Q4_1.gguf") {
-            files.append(("smollm2/smollm2-135m-q4_1.ref.json", smol))
+        var files = [("tiny/tiny-f32.ref.json", try Conformance.tinyModel("tiny-f32")),
+                     ("smollm2/smollm2-135m-q4_1.ref.json", try Conformance.smolLM2())]
+        for arch in Conformance.architectures {
+            files.append(("archs/\(arch)-f32.ref.json", try Conformance.archModel(arch, "f32")))
         }
         for (name, model) in files {
-            let data = try Data(contentsOf: conformance.appendingPathComponent(name))
-            let reference = try JSONDecoder().decode(Reference.self, from: data)
+            let reference = try JSONDecoder().decode(Reference.self, from: try Conformance.data(name))
             let tokenizer = try Tokenizer(path: model)
             #expect(reference.cases.count >= 3)
             for c in reference.cases {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ConformanceData
 @testable import Tokenizers
 
 /// Seeded mutation fuzzing and hostile inputs: no crash, no hang, and text that is valid
@@ -7,7 +8,7 @@ import Testing
 struct FuzzTests {
     typealias V = TinyVocabularies
 
-    /// The tiny vocabularies, plus the real ones when they are on disk.
+    /// The tiny vocabularies, plus SmolLM2's.
     static func tokenizers() throws -> [(String, Tokenizer)] {
         var list: [(String, Tokenizer)] = [("tiny-bpe", try Tokenizer(file: V.bpe())),
                                            ("tiny-bpe-llama3", try Tokenizer(file: V.bpe(pre: "llama3"))),
@@ -16,7 +17,7 @@ struct FuzzTests {
                                            ("tiny-bpe-falcon", try Tokenizer(file: V.bpe(pre: "falcon"))),
                                            ("tiny-bpe-qwen2", try Tokenizer(file: V.bpe(pre: "qwen2"))),
                                            ("tiny-spm", try Tokenizer(file: V.spm()))]
-        if let smol = SharedData.weights("SmolLM2-135M-Instruct.Q4_1.gguf") { list.append(("smollm2", try Tokenizer(path: smol))) }
+        list.append(("smollm2", try Tokenizer(path: try Conformance.smolLM2())))
         return list
     }
 

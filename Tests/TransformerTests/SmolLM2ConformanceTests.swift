@@ -5,9 +5,8 @@ import Testing
 import Transformer
 
 /// SmolLM2-135M-Instruct Q4_1 against the float64 reference on the prompts of
-/// `../shared/conformance/smollm2` (ids given, so the tokenizer is not involved).
-@Suite(.enabled(if: TestData.hasSmolLM2, "SmolLM2 weights or ../shared reference absent"))
-struct SmolLM2ConformanceTests {
+/// `Tests/Conformance/smollm2` (ids given, so the tokenizer is not involved).
+@Suite struct SmolLM2ConformanceTests {
     static func argmax(_ x: Logits) -> Int {
         var best = 0
         for i in x.indices where x[i] > x[best] { best = i }
@@ -17,10 +16,10 @@ struct SmolLM2ConformanceTests {
     /// Max |Δ| between `backend`'s logits and the reference on the reference's top-10 ids, and
     /// the positions where top-1 differs though the reference's top two are more than 0.05 apart.
     static func topTenDistance(backend: any Backend) throws -> (worst: Double, flips: [String]) {
-        let model = try Model(path: TestData.smolLM2!, backend: backend)
+        let model = try Model(path: try TestData.smolLM2(), backend: backend)
         var worst: Double = 0
         var flips: [String] = []
-        for c in try TestData.cases(TestData.smolLM2Reference) {
+        for c in try TestData.smolLM2Cases() {
             let session = try InferenceSession(model: model, contextLength: 256)
             let logits = try session.evaluateAll(c.ids)
             let V = model.configuration.vocabularySize
@@ -37,7 +36,7 @@ struct SmolLM2ConformanceTests {
     /// llama.cpp's own distance from the reference on the same ids (`top` vs `exact_top`).
     static func llamaCppDistance() throws -> Double {
         var worst: Double = 0
-        for c in try TestData.cases(TestData.smolLM2Reference) {
+        for c in try TestData.smolLM2Cases() {
             for (ours, exact) in zip(c.llamaTop, c.exactTop) {
                 let llama = Dictionary(ours, uniquingKeysWith: { a, _ in a })
                 for (id, e) in exact { if let l = llama[id] { worst = max(worst, abs(l - e)) } }
@@ -65,8 +64,8 @@ struct SmolLM2ConformanceTests {
     /// Greedy decoding follows the reference's continuation up to the first step whose top-two
     /// margin is below `margin` (where rounding may legitimately flip the choice).
     static func followGreedy(backend: any Backend, margin: Double) throws {
-        let model = try Model(path: TestData.smolLM2!, backend: backend)
-        for c in try TestData.cases(TestData.smolLM2Reference) {
+        let model = try Model(path: try TestData.smolLM2(), backend: backend)
+        for c in try TestData.smolLM2Cases() {
             let session = try InferenceSession(model: model, contextLength: 256)
             var logits = try session.evaluate(c.ids)
             var followed = 0

@@ -1,33 +1,24 @@
+import ConformanceData
 import Foundation
 
-/// Where the test data lives: `<package root>/../shared` (conformance data made with llama.cpp)
-/// and `<package root>/Weights` (real models). Tests that need them skip when they are absent.
+/// Where the test data lives: the conformance data (`ConformanceData`: tiny models and their
+/// references, made with llama.cpp) and `<package root>/Weights` (real models).
 enum TestData {
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let shared = packageRoot.appendingPathComponent("../shared").standardizedFileURL
-    static let tiny = shared.appendingPathComponent("conformance/tiny")
-    static let smolLM2Reference = shared.appendingPathComponent("conformance/smollm2/smollm2-135m-q4_1.ref.json")
-
-    /// `Weights/SmolLM2-135M-Instruct.<type>.gguf` if present (Q4_1 is the default model; the
-    /// others are made with `loupe quantize` or llama.cpp's `llama-quantize`).
+    /// `Weights/SmolLM2-135M-Instruct.<type>.gguf` if present (Q4_1 is the default model, fetched
+    /// by `Weights/setup.sh`; the others are made with `loupe quantize` or `llama-quantize`).
     static func smolLM2(_ type: String) -> String? {
-        let path = packageRoot.appendingPathComponent("Weights/SmolLM2-135M-Instruct.\(type).gguf").path
+        let path = Conformance.packageRoot.appendingPathComponent("Weights/SmolLM2-135M-Instruct.\(type).gguf").path
         return FileManager.default.fileExists(atPath: path) ? path : nil
     }
 
-    static var smolLM2: String? { smolLM2("Q4_1") }
+    /// The default model.
+    static func smolLM2() throws -> String { try Conformance.smolLM2() }
 
-    static var hasTiny: Bool { FileManager.default.fileExists(atPath: tiny.appendingPathComponent("tiny-f32.gguf").path) }
-    static var hasSmolLM2: Bool {
-        smolLM2 != nil && FileManager.default.fileExists(atPath: smolLM2Reference.path)
-    }
+    /// The cases of the SmolLM2 reference (`Tests/Conformance/smollm2`).
+    static func smolLM2Cases() throws -> [Case] { try cases(Conformance.data("smollm2/smollm2-135m-q4_1.ref.json")) }
 
-    /// The tiny model files, one per quantization (`tiny-f32`, `tiny-q4_k_m`, …).
-    static var tinyModels: [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: tiny.path)) ?? []
-        return names.filter { $0.hasSuffix(".gguf") }.map { String($0.dropLast(5)) }.sorted()
-    }
+    /// The cases of a tiny model's reference (`tiny-q4_1`, …).
+    static func tinyCases(_ name: String) throws -> [Case] { try cases(Conformance.reference("tiny/\(name)")) }
 
     /// One case of a `.ref.json` file.
     struct Case {
@@ -44,8 +35,7 @@ enum TestData {
         let exactMargins: [Double]
     }
 
-    static func cases(_ url: URL) throws -> [Case] {
-        let data = try Data(contentsOf: url)
+    static func cases(_ data: Data) throws -> [Case] {
         let root = try JSONSerialization.jsonObject(with: data) as! [String: Any]
         func top(_ value: Any?) -> [[(Int, Double)]] {
             (value as? [[[Double]]] ?? []).map { $0.map { (Int($0[0]), $0[1]) } }

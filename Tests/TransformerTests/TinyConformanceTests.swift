@@ -1,3 +1,4 @@
+import ConformanceData
 import Foundation
 import GGUF
 import Kernels
@@ -6,12 +7,11 @@ import Transformer
 
 /// The forward pass against the float64 reference on the tiny random Llama, every quantization,
 /// every backend.
-@Suite(.enabled(if: TestData.hasTiny, "../shared/conformance/tiny is absent"))
-struct TinyConformanceTests {
+@Suite struct TinyConformanceTests {
     /// Logits of every case of `model` with `backend`, [case][position · V].
     static func logits(model name: String, backend: any Backend) throws -> [[Float]] {
-        let model = try Model(path: TestData.tiny.appendingPathComponent(name + ".gguf").path, backend: backend)
-        let cases = try TestData.cases(TestData.tiny.appendingPathComponent(name + ".ref.json"))
+        let model = try Model(path: try Conformance.tinyModel(name), backend: backend)
+        let cases = try TestData.tinyCases(name)
         return try cases.map { c in
             // Chunks of 4 tokens: batches, single tokens and the cache between them all run.
             let session = try InferenceSession(model: model, batchSize: 4)
@@ -30,9 +30,9 @@ struct TinyConformanceTests {
     }
 
     @Test("naive within 0.01 of exact; simd and blas within 1e-3 × logit range of naive; simd-q8 and auto no further from exact than llama.cpp",
-          arguments: TestData.tinyModels)
+          arguments: Conformance.tinyModels)
     func conformance(name: String) throws {
-        let cases = try TestData.cases(TestData.tiny.appendingPathComponent(name + ".ref.json"))
+        let cases = try TestData.tinyCases(name)
         let exact = cases.map { $0.exactLogits.flatMap { $0 } }
         /// max |logits − exact| over every case and position.
         func distanceFromExact(_ logits: [[Float]]) -> Double {

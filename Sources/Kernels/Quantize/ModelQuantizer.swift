@@ -32,6 +32,22 @@ public enum ModelQuantizer {
     public static func quantize(_ source: GGUFFile, to type: GGMLType, pure: Bool = true,
                                 report: (TensorReport) -> Void = { _ in }) throws(ModelQuantizerError) -> GGUFWriter {
         guard targetTypes.contains(type) else { throw .unsupportedTarget(type) }
+        return try quantize(source, types: tensorTypes(of: source, type: type, pure: pure),
+                            fileType: fileType(for: type), report: report)
+    }
+
+    /// A writer holding `source` quantized with one of llama.cpp's mixed presets (`Q4_K_M` …):
+    /// the tensor types `llama-quantize` chooses for it, same bytes. `pure: true` is the preset
+    /// with llama-quantize's `--pure`: every matrix the preset's base type (Q4_K for Q4_K_M), the
+    /// preset's file type.
+    public static func quantize(_ source: GGUFFile, mix: QuantizationMix, pure: Bool = false,
+                                report: (TensorReport) -> Void = { _ in }) throws(ModelQuantizerError) -> GGUFWriter {
+        let types = pure ? tensorTypes(of: source, type: mix.baseType, pure: true) : mix.tensorTypes(of: source)
+        return try quantize(source, types: types, fileType: mix.fileType, report: report)
+    }
+
+    /// The type of every tensor when the matrices become `type` (see `quantize(_:to:pure:)`).
+    static func tensorTypes(of source: GGUFFile, type: GGMLType, pure: Bool) -> [String: GGMLType] {
         let tiedEmbedding = !source.tensors.contains { $0.name == "output.weight" }
         let isFloat = [GGMLType.f32, .f16, .bf16].contains(type)
         var types: [String: GGMLType] = [:]
@@ -40,14 +56,7 @@ public enum ModelQuantizer {
             let requested = !pure && !isFloat && isOutput ? QuantizationMix.outputType(columns: info.columns, base: type) : type
             types[info.name] = targetType(for: info, requested: requested)
         }
-        return try quantize(source, types: types, fileType: fileType(for: type), report: report)
-    }
-
-    /// A writer holding `source` quantized with one of llama.cpp's mixed presets (`Q4_K_M` …):
-    /// the tensor types `llama-quantize` chooses for it, same bytes.
-    public static func quantize(_ source: GGUFFile, mix: QuantizationMix,
-                                report: (TensorReport) -> Void = { _ in }) throws(ModelQuantizerError) -> GGUFWriter {
-        try quantize(source, types: mix.tensorTypes(of: source), fileType: mix.fileType, report: report)
+        return types
     }
 
     /// Every tensor of `source` converted to `types[name]`, metadata copied, with
