@@ -405,24 +405,40 @@ enum OutputMatch {
         return fields
     }
 
-    /// Expected and actual lines, unchanged lines indented, removed `-`, added `+`.
-    static func diff(expected: [String], actual: [String]) -> String {
-        let changes = actual.difference(from: expected)
-        var removed = Set<Int>(), inserted = Set<Int>()
-        for change in changes {
-            switch change {
-            case .remove(let offset, _, _): removed.insert(offset)
-            case .insert(let offset, _, _): inserted.insert(offset)
+    /// The page's lines against Loupe's: matching lines indented, the page's `-`, Loupe's `+`;
+    /// each elision is aligned with the lines it can stand for (the fewest changes overall).
+    static func diff(expected: [String], actual: [String], tolerance: Double? = nil) -> String {
+        let m = expected.count, n = actual.count
+        // cost[i][j]: fewest changes that align expected[i...] with actual[j...].
+        var cost = [[Int]](repeating: [Int](repeating: 0, count: n + 1), count: m + 1)
+        for i in stride(from: m, through: 0, by: -1) {
+            for j in stride(from: n, through: 0, by: -1) {
+                if i == m { cost[i][j] = n - j; continue }
+                if isElision(expected[i]) {
+                    cost[i][j] = min(cost[i + 1][j], j < n ? cost[i][j + 1] : .max)
+                    continue
+                }
+                var best = 1 + cost[i + 1][j]
+                if j < n {
+                    best = min(best, 1 + cost[i][j + 1])
+                    if line(expected[i], matches: actual[j], tolerance: tolerance) { best = min(best, cost[i + 1][j + 1]) }
+                }
+                cost[i][j] = best
             }
         }
         var out: [String] = [], i = 0, j = 0
-        while i < expected.count || j < actual.count {
-            if i < expected.count, removed.contains(i) || j >= actual.count {
-                out.append("- " + expected[i]); i += 1
-            } else if j < actual.count, inserted.contains(j) || i >= expected.count {
+        while i < m || j < n {
+            if i == m {
                 out.append("+ " + actual[j]); j += 1
-            } else {
+            } else if isElision(expected[i]) {
+                if cost[i][j] == cost[i + 1][j] { out.append("  " + expected[i]); i += 1 }
+                else { j += 1 }  // the elision stands for actual[j]
+            } else if j < n, cost[i][j] == cost[i + 1][j + 1], line(expected[i], matches: actual[j], tolerance: tolerance) {
                 out.append("  " + expected[i]); i += 1; j += 1
+            } else if cost[i][j] == 1 + cost[i + 1][j] {
+                out.append("- " + expected[i]); i += 1
+            } else {
+                out.append("+ " + actual[j]); j += 1
             }
         }
         return out.joined(separator: "\n")

@@ -51,7 +51,7 @@ struct DocumentationTests {
                 let newline = result.stdout.isEmpty || result.stdout.hasSuffix("\n") ? "" : "\n"
                 let screen = OutputMatch.lines(result.stdout + newline + result.stderr)
                 if !OutputMatch.matches(expected: shown.expected, actual: stdout, tolerance: shown.tolerance) {
-                    failed += compare(shown, result.stderr.isEmpty ? stdout : screen, page: page) ? 0 : 1
+                    failed += compare(shown, stdout.isEmpty ? screen : stdout, page: page) ? 0 : 1
                 }
                 continue
             }
@@ -87,7 +87,7 @@ struct DocumentationTests {
         Issue.record("""
             \(page):\(shown.line): `\(shown.command)` prints something else than the page \
             (- page, + loupe; a line … matches any lines\(tolerance)):
-            \(OutputMatch.diff(expected: shown.expected, actual: actual))
+            \(OutputMatch.diff(expected: shown.expected, actual: actual, tolerance: shown.tolerance))
             """)
         return false
     }
@@ -161,5 +161,10 @@ struct DocumentationTests {
         // Marked values within the tolerance.
         #expect(OutputMatch.line("simd max |Δ| 2.861e-06", matches: "simd max |Δ| 3.338e-06", tolerance: 1e-5))
         #expect(!OutputMatch.line("simd max |Δ| 2.861e-06", matches: "simd max |Δ| 3.338e-04", tolerance: 1e-5))
+    }
+
+    @Test func theDiffShowsOnlyWhatDiffers() {
+        let diff = OutputMatch.diff(expected: ["a", "…", "d", "x"], actual: ["a", "b", "c", "d", "e"])
+        #expect(diff == ["  a", "  …", "  d", "- x", "+ e"].joined(separator: "\n"))
     }
 }
