@@ -28,11 +28,14 @@ enum Loupe {
         let status: Int32
         let stdout: String
         let stderr: String
+        /// The process was still running after the timeout, and was stopped.
+        var timedOut = false
     }
 
-    /// Runs `loupe arguments…` with `input` on standard input, and waits for it.
+    /// Runs `loupe arguments…` with `input` on standard input, and waits for it (at most
+    /// `timeout` seconds, then stops it).
     static func run(_ arguments: [String], input: String? = nil, environment: [String: String] = [:],
-                    directory: String? = nil) throws -> Result {
+                    directory: String? = nil, timeout: TimeInterval? = nil) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -58,12 +61,21 @@ enum Loupe {
         try process.run()
         if let input { inp.fileHandleForWriting.write(Data(input.utf8)) }
         try inp.fileHandleForWriting.close()
+        var timedOut = false
+        if let timeout {
+            let deadline = Date().addingTimeInterval(timeout)
+            while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+            if process.isRunning {
+                process.terminate()
+                timedOut = true
+            }
+        }
         process.waitUntilExit()
         try out.close()
         try err.close()
         let stdoutData = try Data(contentsOf: outURL), stderrData = try Data(contentsOf: errURL)
         return Result(status: process.terminationStatus,
                       stdout: String(decoding: stdoutData, as: UTF8.self),
-                      stderr: String(decoding: stderrData, as: UTF8.self))
+                      stderr: String(decoding: stderrData, as: UTF8.self), timedOut: timedOut)
     }
 }
