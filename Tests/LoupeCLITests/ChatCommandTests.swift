@@ -7,7 +7,11 @@ import Testing
 struct ChatCommandTests {
     /// Runs `loupe chat` in a terminal, typing each input after its delay; kills it after `limit` seconds.
     static func chat(_ inputs: [(delay: Double, text: String)], limit: Double = 120) throws -> String {
-        let command = ([Loupe.executable, "chat", "-m", Loupe.smolLM2, "--temp", "0"]).map { "'\($0)'" }.joined(separator: " ")
+        // A system prompt of our own: with its template's default one ("You are a helpful AI
+        // assistant named SmolLM, trained by Hugging Face"), SmolLM2-135M Q4_1 answers the first
+        // question greedily with "L'Étoile, la Marseillaise, la femme, la femme, …".
+        let command = ([Loupe.executable, "chat", "-m", Loupe.smolLM2, "--temp", "0", "--system", "You are a helpful assistant."])
+            .map { "'\($0)'" }.joined(separator: " ")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
         process.arguments = ["-qfec", command, "/dev/null"]

@@ -10,6 +10,9 @@ public final class Conversation {
     public private(set) var messages: [ChatMessage] = []
     /// The system prompt every conversation starts with, if any.
     public let systemPrompt: String?
+    /// The date Llama 3.1's system header shows, fixed for the conversation (so that a chat
+    /// across midnight does not rewrite its first turn).
+    public private(set) var today: String = ChatTemplate.today()
     /// The exact text whose tokens are in the KV cache.
     private var cachedText: [UInt8] = []
 
@@ -23,6 +26,7 @@ public final class Conversation {
     /// Starts over: no messages but the system prompt, empty KV cache.
     public func reset() {
         messages = systemPrompt.map { [ChatMessage(role: "system", content: $0)] } ?? []
+        today = ChatTemplate.today()
         cachedText = []
         generator.session.reset()
         generator.sampler.reset()
@@ -35,12 +39,13 @@ public final class Conversation {
         let tokenizer = generator.tokenizer
         let session = generator.session
         messages.append(ChatMessage(role: "user", content: user))
-        let full = Array(template.format(messages, addAssistantPrompt: true).utf8)
+        let full = Array(template.format(messages, addAssistantPrompt: true, today: today).utf8)
         let prompt: [Int]
         if session.position > 0, full.starts(with: cachedText) {
             prompt = tokenizer.encode(bytes: Array(full[cachedText.count...]), addBOS: false, parseSpecial: true)
         } else {
-            // The template rewrote earlier text (or this is the first turn): evaluate it all.
+            // The template rewrote earlier text (Qwen 3 drops the thoughts of earlier replies) or
+            // this is the first turn: evaluate it all.
             session.reset()
             generator.sampler.reset()
             prompt = tokenizer.encode(bytes: full, addBOS: nil, parseSpecial: true)
