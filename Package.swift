@@ -54,7 +54,7 @@ let package = Package(
                     swiftSettings: nativeCPU),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "GGUF"]),
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Kernels", "GGUF"]),
-        .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Transformer", "Tokenizers", "GGUF"],
+        .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Transformer", "Tokenizers", "GGUF", "Kernels"],
                     exclude: ["make_real_chat_template_cases.py"]),
         .testTarget(name: "InspectTests", dependencies: ["Inspect"]),
         .testTarget(name: "LoupeCLITests", dependencies: ["Loupe"]),

@@ -1,8 +1,10 @@
 import Decoding
 import Foundation
 import GGUF
+import Kernels
 import Testing
 import Tokenizers
+import Transformer
 
 struct ChatTemplateTests {
     /// llama.cpp's standard test conversation.
@@ -184,5 +186,32 @@ struct ChatTemplateTests {
         let tokenizer = try Tokenizer(file: file)
         let end = tokenizer.encode("<|im_end|>", addBOS: false, parseSpecial: true)
         #expect(end.count == 1 && tokenizer.isEndOfGeneration(end[0]))
+    }
+
+    @Test("a template that rewrites earlier turns keeps the cache up to the change, and answers as from scratch",
+          .enabled(if: FileManager.default.fileExists(atPath: smolLM2), "Weights/SmolLM2 is absent"))
+    func rewrittenTurnsKeepTheCachedPrefix() throws {
+        let file = try GGUFFile(path: Self.smolLM2)
+        let model = try Model(file: file, backend: SIMDBackend(threads: 2))
+        let tokenizer = try Tokenizer(file: file)
+        func generator() throws -> Generator {
+            Generator(session: try InferenceSession(model: model, contextLength: 512), tokenizer: tokenizer,
+                      sampler: SamplingParameters(temperature: 0).makeChain())
+        }
+        // Qwen 3's template on SmolLM2: the first reply's empty thought is gone at the second turn.
+        let chat = Conversation(generator: try generator(), template: .qwen3(thinking: false),
+                                systemPrompt: "You are a helpful assistant.")
+        let first = try chat.respond(to: "What is the capital of France?", maxTokens: 6)
+        let second = try chat.respond(to: "And of Germany?", maxTokens: 6)
+        let full = tokenizer.encode(chat.template.format(Array(chat.messages.dropLast()), addAssistantPrompt: true, today: chat.today),
+                                    parseSpecial: true)
+        #expect(!first.text.isEmpty)
+        // Only the tail from the first reply on was evaluated, and it is the prompt's own tail.
+        #expect(second.promptTokens.count < full.count - first.promptTokens.count / 2)
+        #expect(Array(full.suffix(second.promptTokens.count)) == second.promptTokens)
+        #expect(chat.generator.session.position == full.count + second.evaluatedCount)
+        // The same reply as a session that evaluates the whole prompt at once.
+        let fresh = try generator().generate(prompt: full, maxTokens: 6)
+        #expect(fresh.text == second.text)
     }
 }
