@@ -33,6 +33,11 @@ struct ChatCommand: ParsableCommand {
             let parameters = try sampling.parameters()
             // The template first: a file Loupe cannot chat with is refused before its weights load.
             let chatTemplate = try chosenTemplate(try modelOptions.open()).thinking(think)
+            var hasThinkingSwitch = false
+            if case .qwen3 = chatTemplate { hasThinkingSwitch = true }
+            if think && !hasThinkingSwitch {
+                printError("loupe chat: --think changes only Qwen3's template; \(chatTemplate) has no thinking switch")
+            }
             let (model, tokenizer) = try backendOptions.load(modelOptions)
             // Replies stop at the end of the turn only if its text is an end-of-generation token.
             let endOfTurn = tokenizer.encode(chatTemplate.endOfTurn, addBOS: false, parseSpecial: true)
