@@ -18,8 +18,10 @@ struct ChatCommand: ParsableCommand {
     @OptionGroup var backendOptions: BackendOptions
     @Option(help: "System prompt.")
     var system: String?
-    @Option(help: "Chat template to use instead of the model's: chatml, llama2, llama2-sys, llama3, gemma, phi3.")
+    @Option(help: "Chat template to use instead of the model's: \(ChatTemplate.names.joined(separator: ", ")).")
     var template: String?
+    @Flag(help: "Qwen 3: let the model think (<think>…</think>) before it answers; by default it answers directly.")
+    var think = false
     @Option(name: .short, parsing: .unconditional, help: "Most tokens per reply (-1: until the end of the turn or of the context).")
     var n: Int = -1
     @Option(name: .short, help: "Context length (default: the model's, at most 4096).")
@@ -29,8 +31,20 @@ struct ChatCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let parameters = try sampling.parameters()
+            // The template first: a file Loupe cannot chat with is refused before its weights load.
+            let chatTemplate = try chosenTemplate(try modelOptions.open()).thinking(think)
+            var hasThinkingSwitch = false
+            if case .qwen3 = chatTemplate { hasThinkingSwitch = true }
+            if think && !hasThinkingSwitch {
+                printError("loupe chat: --think changes only Qwen3's template; \(chatTemplate) has no thinking switch")
+            }
             let (model, tokenizer) = try backendOptions.load(modelOptions)
-            let chatTemplate = try chosenTemplate(model.file)
+            // Replies stop at the end of the turn only if its text is an end-of-generation token.
+            let endOfTurn = tokenizer.encode(chatTemplate.endOfTurn, addBOS: false, parseSpecial: true)
+            if endOfTurn.count != 1 || !tokenizer.isEndOfGeneration(endOfTurn[0]) {
+                printError("loupe chat: \(chatTemplate.endOfTurn) is not an end-of-generation token of this vocabulary; "
+                           + "replies end only at -n or a full context")
+            }
             let session = try InferenceSession(model: model, contextLength: c)
             let generator = Generator(session: session, tokenizer: tokenizer, sampler: parameters.makeChain())
             let conversation = Conversation(generator: generator, template: chatTemplate, systemPrompt: system)
@@ -69,16 +83,26 @@ struct ChatCommand: ParsableCommand {
     }
 
     /// The template asked for with --template, else the one recognized in the model's
-    /// `tokenizer.chat_template`; a clear error when neither gives one.
+    /// `tokenizer.chat_template`, else (no template in the file) one guessed from the
+    /// vocabulary's turn tokens; a clear error when none gives one.
     private func chosenTemplate(_ file: GGUFFile) throws -> ChatTemplate {
         if let name = template {
             guard let t = ChatTemplate(name: name) else {
-                throw CLIError("unknown template '\(name)'; choose chatml, llama2, llama2-sys, llama3, gemma or phi3")
+                throw CLIError("unknown template '\(name)'; choose \(ChatTemplate.names.joined(separator: ", "))")
             }
             return t
         }
         guard let jinja = file.metadata["tokenizer.chat_template"]?.stringValue else {
-            throw CLIError("\(file.path) has no tokenizer.chat_template; pass --template chatml (or llama2, llama3, gemma, phi3)")
+            var tokens = Set<String>()
+            if case .array(_, let values)? = file.metadata["tokenizer.ggml.tokens"] {
+                for case .string(let text) in values where text.hasPrefix("<") { tokens.insert(text) }
+            }
+            guard let t = ChatTemplate(guessingFrom: tokens.contains) else {
+                throw CLIError("\(file.path) has no tokenizer.chat_template; pass --template chatml (or \(ChatTemplate.names.dropFirst().joined(separator: ", ")))")
+            }
+            printError("loupe chat: \(file.path) has no tokenizer.chat_template; using \(t), whose turn tokens "
+                       + "its vocabulary has (a base model may not follow the turns)")
+            return t
         }
         guard let t = ChatTemplate(jinja: jinja) else {
             let start = jinja.prefix(80).replacingOccurrences(of: "\n", with: "\\n")

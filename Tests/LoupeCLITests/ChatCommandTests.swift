@@ -7,7 +7,11 @@ import Testing
 struct ChatCommandTests {
     /// Runs `loupe chat` in a terminal, typing each input after its delay; kills it after `limit` seconds.
     static func chat(_ inputs: [(delay: Double, text: String)], limit: Double = 120) throws -> String {
-        let command = ([Loupe.executable, "chat", "-m", Loupe.smolLM2, "--temp", "0"]).map { "'\($0)'" }.joined(separator: " ")
+        // A system prompt of our own: with its template's default one ("You are a helpful AI
+        // assistant named SmolLM, trained by Hugging Face"), SmolLM2-135M Q4_1 answers the first
+        // question greedily with "L'Étoile, la Marseillaise, la femme, la femme, …".
+        let command = ([Loupe.executable, "chat", "-m", Loupe.smolLM2, "--temp", "0", "--system", "You are a helpful assistant."])
+            .map { "'\($0)'" }.joined(separator: " ")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
         process.arguments = ["-qfec", command, "/dev/null"]
@@ -55,5 +59,27 @@ struct ChatCommandTests {
         #expect(text.contains("Berlin"))
         // The second question is evaluated on top of the kept KV cache: only its new tokens.
         #expect(text.components(separatedBy: "prompt eval: ").count == 4)
+    }
+}
+
+/// How `loupe chat` picks a template, before any weight is loaded.
+@Suite struct ChatTemplateChoiceTests {
+    static let gemma3 = Loupe.packageRoot.appendingPathComponent("Weights/gemma-3-270m-q4_k_m.gguf").path
+
+    @Test("Gemma 3 270M has no template: the Gemma one is chosen from its turn tokens",
+          .enabled(if: FileManager.default.fileExists(atPath: gemma3), "Weights/gemma-3-270m-q4_k_m.gguf is absent"))
+    func gemma3GetsGemmaTurns() throws {
+        // Standard input is empty: the chat (if the model loads) ends at once.
+        let r = try Loupe.run(["chat", "-m", Self.gemma3, "--temp", "0"], input: "")
+        #expect(r.stderr.contains("has no tokenizer.chat_template; using gemma"), "\(r.stderr)")
+        #expect(!r.stderr.contains("is not an end-of-generation token"), "\(r.stderr)")
+    }
+
+    @Test("an unknown --template is refused with the list of names",
+          .enabled(if: Loupe.hasSmolLM2, "Weights/SmolLM2 is absent: run Weights/setup.sh"))
+    func unknownTemplateName() throws {
+        let r = try Loupe.run(["chat", "-m", Loupe.smolLM2, "--template", "jinja"], input: "")
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("unknown template 'jinja'") && r.stderr.contains("llama3.1") && r.stderr.contains("zephyr"))
     }
 }
