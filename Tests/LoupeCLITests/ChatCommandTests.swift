@@ -66,8 +66,7 @@ struct ChatCommandTests {
 @Suite struct ChatTemplateChoiceTests {
     static let gemma3 = Loupe.packageRoot.appendingPathComponent("Weights/gemma-3-270m-q4_k_m.gguf").path
 
-    @Test("Gemma 3 270M has no template: the Gemma one is chosen from its turn tokens",
-          .enabled(if: FileManager.default.fileExists(atPath: gemma3), "Weights/gemma-3-270m-q4_k_m.gguf is absent"))
+    @Test("Gemma 3 270M has no template: the Gemma one is chosen from its turn tokens")
     func gemma3GetsGemmaTurns() throws {
         // Standard input is empty: the chat (if the model loads) ends at once.
         let r = try Loupe.run(["chat", "-m", Self.gemma3, "--temp", "0"], input: "")
@@ -75,8 +74,7 @@ struct ChatCommandTests {
         #expect(!r.stderr.contains("is not an end-of-generation token"), "\(r.stderr)")
     }
 
-    @Test("an unknown --template is refused with the list of names",
-          .enabled(if: Loupe.hasSmolLM2, "Weights/SmolLM2 is absent: run Weights/setup.sh"))
+    @Test("an unknown --template is refused with the list of names")
     func unknownTemplateName() throws {
         let r = try Loupe.run(["chat", "-m", Loupe.smolLM2, "--template", "jinja"], input: "")
         #expect(r.status == 1)

@@ -4,8 +4,7 @@ import Testing
 /// The pages print what Loupe prints: every `$ loupe …` command of README.md and docs/*.md,
 /// and every command typed in a `loupe inspect` session they show, is run on the default model
 /// and its output compared with the page (markup: docs/doctest.md).
-@Suite(.enabled(if: Loupe.hasSmolLM2, "Weights/SmolLM2-135M-Instruct.Q4_1.gguf is absent: run Weights/setup.sh"))
-struct DocumentationTests {
+@Suite struct DocumentationTests {
     /// README.md and every Markdown page in docs/.
     static let pages: [String] = {
         let docs = Loupe.packageRoot.appendingPathComponent("docs")
