@@ -32,7 +32,7 @@ struct ChatCommand: ParsableCommand {
             let (model, tokenizer) = try backendOptions.load(modelOptions)
             let chatTemplate = try chosenTemplate(model.file)
             let session = try InferenceSession(model: model, contextLength: c)
-            let generator = Generator(session: session, tokenizer: tokenizer, sampler: parameters.makeChain())
+            let generator = Generator(session: session, tokenizer: tokenizer, sampler: parameters.makeChain(tokenizer: tokenizer))
             let conversation = Conversation(generator: generator, template: chatTemplate, systemPrompt: system)
             printError("loupe chat: template \(chatTemplate), context \(session.contextLength), backend \(model.backend.name). "
                        + "/reset starts over, /quit leaves, Ctrl-C ends a reply.")
