@@ -32,7 +32,7 @@ enum GrammarTestSupport {
     }
 
     /// SmolLM2 and its tokenizer, loaded once for every test (SIMD backend, 2 threads).
-    nonisolated(unsafe) static let model: (Model, Tokenizer, GrammarVocabulary)? = {
+    static let model: (Model, Tokenizer, GrammarVocabulary)? = {
         guard FileManager.default.fileExists(atPath: smolLM2), let file = try? GGUFFile(path: smolLM2),
               let tokenizer = try? Tokenizer(file: file), let model = try? Model(file: file, backend: SIMDBackend(threads: 2))
         else { return nil }
