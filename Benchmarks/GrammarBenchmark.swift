@@ -37,8 +37,8 @@ func grammarBenchmark(_ arguments: [String]) throws {
     let tokenizer = try Tokenizer(file: file)
     let grammar = try Grammar(jsonSchema: Data(invoiceSchema.utf8))
     let vocabulary = GrammarVocabulary(tokenizer)
-    let text = "<|im_start|>user\nExtrais nom, date et montant en JSON : « Facture de Marie Curie du 12 mars 2024, "
-        + "montant 1 250,50 euros. »<|im_end|>\n<|im_start|>assistant\n"
+    let text = "<|im_start|>user\nFacture de Marie Curie, datée du 2024-03-12, montant : 1250.50 euros. "
+        + "Extract the name (nom), the date and the amount (montant) as JSON.<|im_end|>\n<|im_start|>assistant\n"
     let prompt = try tokenizer.promptTokens(text, parseSpecial: true)
     let session = try InferenceSession(model: model, contextLength: prompt.count + tokens + 1)
     var rates: [String: [Double]] = [:]

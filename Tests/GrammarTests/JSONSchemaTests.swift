@@ -78,3 +78,18 @@ import Testing
         }
     }
 }
+
+/// The schema files of `Fixtures/invalid` are refused with the keyword or reference named.
+@Suite struct InvalidSchemaFileTests {
+    @Test(arguments: [("pattern.json", "/properties/email/pattern"), ("format-email.json", "/format"),
+                      ("unresolved-ref.json", "/properties/a/$ref")])
+    func refused(_ name: String, _ path: String) throws {
+        let url = GrammarTestSupport.fixtures.appendingPathComponent("invalid").appendingPathComponent(name)
+        do {
+            _ = try Grammar(jsonSchema: try Data(contentsOf: url))
+            Issue.record("no error for \(name)")
+        } catch let error as GrammarError {
+            #expect(error.schemaPath == path, "\(error)")
+        }
+    }
+}
