@@ -94,15 +94,17 @@ public final class GrammarStage: Sampler {
 }
 
 /// A tokenizer's vocabulary as the grammar stage needs it: each token's bytes, the end-of-generation
-/// tokens, and the byte trie (built on first use, about 70 000 nodes for SmolLM2's 49 152 tokens).
-public final class GrammarVocabulary: @unchecked Sendable {
+/// tokens, and the byte trie (about 70 000 nodes for SmolLM2's 49 152 tokens, built once here:
+/// share one vocabulary between the requests of a server).
+public final class GrammarVocabulary: Sendable {
     /// The text of every token (empty for control tokens, which a grammar never allows).
     public let tokenBytes: [[UInt8]]
     public let endOfGeneration: Set<Int>
-    public private(set) lazy var trie = TokenTrie(tokens: tokenBytes)
+    public let trie: TokenTrie
 
     public init(_ tokenizer: Tokenizer) {
         tokenBytes = (0 ..< tokenizer.vocabularySize).map { tokenizer.pieceBytes($0, special: false) }
         endOfGeneration = Set((0 ..< tokenizer.vocabularySize).filter(tokenizer.isEndOfGeneration))
+        trie = TokenTrie(tokens: tokenBytes)
     }
 }
