@@ -31,13 +31,16 @@ let package = Package(
         // MARK: - Text
         .target(name: "Tokenizers", dependencies: ["GGUF"]),
 
+        // MARK: - Constrained decoding
+        .target(name: "Grammar"),
+
         // MARK: - Model
         .target(name: "Transformer", dependencies: ["GGUF", "Kernels"], swiftSettings: nativeCPU),
-        .target(name: "Decoding", dependencies: ["Transformer", "Tokenizers", "Kernels"]),
-        .target(name: "Inspect", dependencies: ["Transformer", "Decoding", "Tokenizers", "Kernels", "GGUF"]),
+        .target(name: "Decoding", dependencies: ["Transformer", "Tokenizers", "Kernels", "Grammar"]),
+        .target(name: "Inspect", dependencies: ["Transformer", "Decoding", "Grammar", "Tokenizers", "Kernels", "GGUF"]),
 
         // MARK: - Umbrella and command line
-        .target(name: "Loupe", dependencies: ["GGUF", "Kernels", "Tokenizers", "Transformer", "Decoding", "Inspect"]),
+        .target(name: "Loupe", dependencies: ["GGUF", "Kernels", "Tokenizers", "Grammar", "Transformer", "Decoding", "Inspect"]),
         .executableTarget(name: "loupe", dependencies: [
             "Loupe",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -55,8 +58,10 @@ let package = Package(
                     // The tests call the x86 instructions of IntegerProducts.swift directly.
                     swiftSettings: nativeCPU),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "GGUF", "ConformanceData"]),
+        .testTarget(name: "GrammarTests", dependencies: ["Grammar", "Decoding", "Transformer", "Tokenizers", "ConformanceData"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Kernels", "GGUF", "ConformanceData"]),
-        .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Transformer", "Tokenizers", "GGUF", "Kernels"],
+        .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Transformer", "Tokenizers", "GGUF", "Kernels", "Grammar"],
                     exclude: ["make_real_chat_template_cases.py"]),
         .testTarget(name: "InspectTests", dependencies: ["Inspect", "ConformanceData"]),
         .testTarget(name: "LoupeCLITests", dependencies: ["Loupe", "ConformanceData"]),

@@ -46,7 +46,7 @@ struct ChatCommand: ParsableCommand {
                            + "replies end only at -n or a full context")
             }
             let session = try InferenceSession(model: model, contextLength: c)
-            let generator = Generator(session: session, tokenizer: tokenizer, sampler: parameters.makeChain())
+            let generator = Generator(session: session, tokenizer: tokenizer, sampler: parameters.makeChain(tokenizer: tokenizer))
             let conversation = Conversation(generator: generator, template: chatTemplate, systemPrompt: system)
             printError("loupe chat: template \(chatTemplate), context \(session.contextLength), backend \(model.backend.name). "
                        + "/reset starts over, /quit leaves, Ctrl-C ends a reply.")

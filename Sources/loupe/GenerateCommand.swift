@@ -36,7 +36,7 @@ struct GenerateCommand: ParsableCommand {
             guard promptIDs.count <= session.contextLength else {
                 throw CLIError("the prompt is \(promptIDs.count) tokens; the context holds \(session.contextLength) (raise -c)")
             }
-            let generator = Generator(session: session, tokenizer: tokenizer, sampler: parameters.makeChain())
+            let generator = Generator(session: session, tokenizer: tokenizer, sampler: parameters.makeChain(tokenizer: tokenizer))
             generator.showSpecialTokens = special
             if !json { printFlushed(text) }
             let result = try generator.generate(prompt: promptIDs, maxTokens: n, onText: { piece in

@@ -36,12 +36,36 @@ struct SamplingOptions: ParsableArguments {
     var repeatPenalty: Float = 1
     @Option(help: "Random seed (default: random).")
     var seed: UInt32?
+    @Option(help: "Constrain the output to a GBNF grammar file (llama.cpp's format).")
+    var grammar: String?
+    @Option(name: .customLong("json-schema"), help: "Constrain the output to JSON valid for this JSON Schema file.")
+    var jsonSchema: String?
+    @Flag(name: .customLong("json-object"), help: "Constrain the output to a JSON object (any keys and values).")
+    var jsonObject = false
 
     func parameters() throws -> SamplingParameters {
         let p = SamplingParameters(temperature: temp, topK: topK, topP: topP, minP: minP,
-                                   repeatPenalty: repeatPenalty, seed: seed)
+                                   repeatPenalty: repeatPenalty, seed: seed, grammar: try loadGrammar())
         if let problem = p.validate() { throw CLIError(problem) }
         return p
+    }
+
+    /// The grammar of --grammar, --json-schema or --json-object (at most one), or nil.
+    func loadGrammar() throws -> Grammar? {
+        let given = [grammar != nil, jsonSchema != nil, jsonObject].filter { $0 }.count
+        guard given <= 1 else { throw CLIError("give at most one of --grammar, --json-schema and --json-object") }
+        do {
+            if let grammar { return try Grammar(contentsOfFile: grammar) }
+            if let jsonSchema {
+                guard let data = FileManager.default.contents(atPath: jsonSchema) else {
+                    throw CLIError("cannot read JSON Schema file '\(jsonSchema)'")
+                }
+                return try Grammar(jsonSchema: data)
+            }
+        } catch let error as GrammarError {
+            throw CLIError("\(grammar ?? jsonSchema ?? ""): \(error)")
+        }
+        return jsonObject ? Grammar.anyJSON : nil
     }
 }
 

@@ -78,7 +78,7 @@ public final class Generator {
             if maxTokens >= 0, result.tokens.count >= maxTokens { result.stopReason = .tokenLimit; break }
             if shouldStop() { result.stopReason = .interrupted; break }
             let token = sampler.sample(logits)
-            sampler.accept(token)
+            sampler.acceptGenerated(token)
             if tokenizer.isEndOfGeneration(token) { result.stopReason = .endOfGeneration; break }
             result.tokens.append(token)
             let text = text(of: token, &decoder)

@@ -9,12 +9,16 @@ public protocol Sampler: AnyObject {
     func apply(_ candidates: inout Candidates)
     /// Told every token that enters the context (prompt and generated), for samplers with memory.
     func accept(_ token: Int)
+    /// Told a token the chain itself chose (by default the same as `accept`): the grammar stage
+    /// follows only generated text, not the prompt.
+    func acceptGenerated(_ token: Int)
     /// Forgets accepted tokens.
     func reset()
 }
 
 extension Sampler {
     public func accept(_ token: Int) {}
+    public func acceptGenerated(_ token: Int) { accept(token) }
     public func reset() {}
 }
 
@@ -54,6 +58,11 @@ public final class SamplerChain {
     /// Tells every sampler that `token` entered the context.
     public func accept(_ token: Int) {
         for sampler in samplers { sampler.accept(token) }
+    }
+
+    /// Tells every sampler that `token`, which the chain chose, entered the context.
+    public func acceptGenerated(_ token: Int) {
+        for sampler in samplers { sampler.acceptGenerated(token) }
     }
 
     /// Forgets all accepted tokens.

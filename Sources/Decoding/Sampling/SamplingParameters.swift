@@ -1,3 +1,6 @@
+import Grammar
+import Tokenizers
+
 /// The knobs of `loupe generate`, with llama.cpp's defaults, and the chain they make.
 public struct SamplingParameters: Sendable, Equatable {
     /// ≤ 0: greedy (llama.cpp keeps only the top token). NaN is refused by `validate`.
@@ -13,9 +16,13 @@ public struct SamplingParameters: Sendable, Equatable {
     /// How many recent tokens the repetition penalty looks at (0: off, −1: the whole context).
     public var repeatLastN: Int = 64
     public var seed: UInt32 = 0xFFFF_FFFF
+    /// Constrained decoding: generated text must follow this grammar (GBNF, or a JSON Schema
+    /// turned into one). nil: free text.
+    public var grammar: Grammar?
 
     public init(temperature: Float = 0.8, topK: Int = 40, topP: Float = 0.95, minP: Float = 0.05,
-                repeatPenalty: Float = 1, repeatLastN: Int = 64, seed: UInt32? = nil) {
+                repeatPenalty: Float = 1, repeatLastN: Int = 64, seed: UInt32? = nil, grammar: Grammar? = nil) {
+        self.grammar = grammar
         self.temperature = temperature
         self.topK = topK
         self.topP = topP
@@ -45,6 +52,24 @@ public struct SamplingParameters: Sendable, Equatable {
         let penalty = RepetitionPenalty(lastN: repeatLastN, repeat: repeatPenalty)
         if isGreedy { return SamplerChain([penalty, Greedy()]) }
         return SamplerChain([penalty, TopK(topK), TopP(topP), MinP(minP), Temperature(temperature),
+                             Distribution(seed: seed)])
+    }
+
+    /// The chain for `tokenizer`'s vocabulary: with a grammar, its stage comes right after the
+    /// penalties (penalties → grammar → top-k → …), told how many tokens the next stage keeps
+    /// so it can stop checking early (see `GrammarStage`).
+    public func makeChain(tokenizer: Tokenizer) -> SamplerChain {
+        guard grammar != nil else { return makeChain() }
+        return makeChain(vocabulary: GrammarVocabulary(tokenizer))
+    }
+
+    /// The same, sharing a vocabulary already prepared for the grammar stage.
+    public func makeChain(vocabulary: GrammarVocabulary) -> SamplerChain {
+        guard let grammar else { return makeChain() }
+        let penalty = RepetitionPenalty(lastN: repeatLastN, repeat: repeatPenalty)
+        if isGreedy { return SamplerChain([penalty, GrammarStage(grammar: grammar, vocabulary: vocabulary, limit: 1), Greedy()]) }
+        let stage = GrammarStage(grammar: grammar, vocabulary: vocabulary, limit: topK > 0 ? topK : nil)
+        return SamplerChain([penalty, stage, TopK(topK), TopP(topP), MinP(minP), Temperature(temperature),
                              Distribution(seed: seed)])
     }
 }

@@ -1,4 +1,5 @@
 import Decoding
+import Grammar
 import Tokenizers
 
 /// The next-token distribution before and after each sampler of a chain (llama.cpp's order:
@@ -10,6 +11,10 @@ public struct SamplerView {
         public let name: String
         public let remaining: Int
         public let top: [TokenGuess]
+        /// Candidates this stage removed, and the probability they had before it (softmax of
+        /// the previous stage's logits).
+        public var removed = 0
+        public var removedMass: Float = 0
     }
 
     public var temperature: Float
@@ -17,6 +22,8 @@ public struct SamplerView {
     public var topK: Int
     /// ≥ 1: off.
     public var topP: Float
+    /// Constrained decoding: the grammar stage, first, with the state of the text sampled so far.
+    public var grammar: GrammarStage?
 
     public init(temperature: Float = 1, topK: Int = 0, topP: Float = 1) {
         self.temperature = temperature
@@ -26,7 +33,7 @@ public struct SamplerView {
 
     /// The samplers that reshape the distribution (before the random draw).
     func samplers() -> [any Sampler] {
-        var chain: [any Sampler] = []
+        var chain: [any Sampler] = grammar.map { [$0] } ?? []
         if topK > 0 { chain.append(TopK(topK)) }
         if topP < 1 { chain.append(TopP(topP)) }
         if temperature != 1 { chain.append(Temperature(temperature)) }
@@ -36,13 +43,23 @@ public struct SamplerView {
     /// The stages for `logits` ([V]), showing `k` tokens each.
     public func stages(_ logits: [Float], k: Int, tokenizer: Tokenizer?) -> [Stage] {
         var stages: [Stage] = []
+        var previous: Candidates?
         logits.withUnsafeBufferPointer { buffer in
             _ = SamplerChain(samplers()).sample(buffer) { name, candidates in
                 let top = candidates.top(k).map {
                     TokenGuess(id: $0.id, piece: tokenizer?.piece($0.id) ?? "#\($0.id)", probability: $0.probability)
                 }
-                stages.append(Stage(name: name == "logits" ? "softmax(logits)" : name,
-                                    remaining: candidates.tokens.count, top: top))
+                var stage = Stage(name: name == "logits" ? "softmax(logits)" : name,
+                                  remaining: candidates.tokens.count, top: top)
+                if var before = previous {
+                    // The mass a stage took away: the previous distribution's share of the tokens it dropped.
+                    before.softmax()
+                    let kept = Set(candidates.tokens.map(\.id))
+                    stage.removed = before.tokens.count - kept.count
+                    stage.removedMass = before.tokens.reduce(0) { kept.contains($1.id) ? $0 : $0 + $1.probability }
+                }
+                previous = candidates
+                stages.append(stage)
             }
         }
         return stages
@@ -51,6 +68,8 @@ public struct SamplerView {
     /// Draws a token with the chain followed by a seeded random draw (greedy when temperature ≤ 0).
     public func sample(_ logits: [Float], seed: UInt32) -> Int {
         let last: any Sampler = temperature <= 0 ? Greedy() : Distribution(seed: seed)
-        return logits.withUnsafeBufferPointer { SamplerChain(samplers() + [last]).sample($0) }
+        let id = logits.withUnsafeBufferPointer { SamplerChain(samplers() + [last]).sample($0) }
+        grammar?.acceptGenerated(id)
+        return id
     }
 }

@@ -1,5 +1,6 @@
 import Decoding
 import Foundation
+import Grammar
 import Kernels
 import Tokenizers
 import Transformer
@@ -60,6 +61,8 @@ public final class InspectShell {
             case "topk": samplers.topK = Int(try number(arguments, "topk K (0: off)")); try top(k: 10)
             case "topp": samplers.topP = try number(arguments, "topp P (1: off)"); try top(k: 10)
             case "sample": try sample()
+            case "grammar": try setGrammar(rest, schema: false)
+            case "schema": try setGrammar(rest, schema: true)
             case "kernels": try kernels()
             case "block": try block(arguments)
             case "save": try save(arguments)
@@ -85,6 +88,8 @@ public final class InspectShell {
           top [K]            next-token probabilities before and after each sampler
           temp T · topk K · topp P    change a sampler, then show top
           sample             draw a token with those samplers and append it
+          grammar FILE.gbnf · schema FILE.json · grammar json · grammar off
+                             constrain what follows: top shows a grammar stage, sample follows it
           kernels            the current step's matrix product on naive, simd, blas: time, max difference
           block NAME I       bytes of block I of weight NAME (blk.0.attn_q.weight), its values, re-quantization
           save attn L FILE.svg · save lens FILE.svg · save NAME FILE.npy
@@ -96,6 +101,7 @@ public final class InspectShell {
     private func setPrompt(_ text: String) throws {
         guard !text.isEmpty else { throw InspectError("give the text: prompt The capital of France is") }
         try load(tokens: tokenizer.promptTokens(text, parseSpecial: true))
+        samplers.grammar?.reset()
         write("\(tokens.count) tokens: " + labels.map { TokenLabel.display($0) }.joined(separator: " │ "))
         write("recorded \(trace!.steps.count) steps of the forward pass; `step` to walk through them, `run` to jump to the end")
     }
@@ -227,7 +233,12 @@ public final class InspectShell {
     private func top(k: Int) throws {
         let logits = try lastLogits()
         for stage in samplers.stages(logits, k: max(1, k), tokenizer: tokenizer) {
-            write("── \(stage.name): \(stage.remaining) candidates")
+            if stage.name == "grammar" {
+                let percent = (stage.removedMass * 1000).rounded() / 10
+                write("── grammar: \(stage.remaining) candidates (removed \(stage.removed), \(percent)% of the probability)")
+            } else {
+                write("── \(stage.name): \(stage.remaining) candidates")
+            }
             write(TextPictures.bars(stage.top))
         }
     }
@@ -239,6 +250,32 @@ public final class InspectShell {
         cursor = trace!.steps.count - 1
         write("sampled #\(id) \(TextPictures.quoted(tokenizer.piece(id)))")
         write("text: " + tokenizer.decode(tokens).replacingNewlines())
+    }
+
+    /// `grammar FILE` / `schema FILE` / `grammar json` / `grammar off`: the text sampled from now on
+    /// must follow the grammar.
+    private func setGrammar(_ argument: String, schema: Bool) throws {
+        guard !argument.isEmpty else { throw InspectError(schema ? "usage: schema FILE.json" : "usage: grammar FILE.gbnf | json | off") }
+        if !schema && argument == "off" {
+            samplers.grammar = nil
+            write("grammar off")
+            return
+        }
+        let grammar: Grammar
+        do {
+            if !schema && argument == "json" {
+                grammar = .anyJSON
+            } else if schema {
+                guard let data = FileManager.default.contents(atPath: argument) else { throw InspectError("cannot read '\(argument)'") }
+                grammar = try Grammar(jsonSchema: data)
+            } else {
+                grammar = try Grammar(contentsOfFile: argument)
+            }
+        } catch let error as GrammarError {
+            throw InspectError("\(argument): \(error)")
+        }
+        samplers.grammar = GrammarStage(grammar: grammar, tokenizer: tokenizer)
+        write("grammar set (\(grammar.ruleCount) rules): the tokens sampled from now on must follow it; `top` shows its stage")
     }
 
     private func number(_ arguments: [String], _ usage: String) throws -> Float {
