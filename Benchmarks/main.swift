@@ -5,12 +5,14 @@
 //   swift run -c release loupe-benchmarks gguf [MODEL]
 //   swift run -c release loupe-benchmarks tokenizer [MODEL] [MEGABYTES]
 //   swift run -c release loupe-benchmarks hooks [MODEL] [--tokens N] [--rounds R]
+//   swift run -c release loupe-benchmarks serve [--port 8080] [--clients 16] [--tokens 64] [--key KEY]
 
 let suites: [String: (ArraySlice<String>) throws -> Void] = [
     "kernels": KernelBenchmark.run,
     "gguf": { try ggufBenchmark(Array($0)) },
     "tokenizer": { try runTokenizerBenchmark(arguments: Array($0)) },
     "hooks": { try hooksBenchmark(Array($0)) },
+    "serve": { try serveBenchmark(Array($0)) },
 ]
 
 import Foundation
