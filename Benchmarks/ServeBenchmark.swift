@@ -61,11 +61,18 @@ func serveBenchmark(_ arguments: [String]) throws {
     // 2. Together.
     let results = BenchBox<[Int: BenchStream.Result]>([:])
     let start = Date()
-    DispatchQueue.concurrentPerform(iterations: clients) { c in
-        if let r = try? BenchStream.run(port: port, headers: headers, body: body(c)) {
-            results.update { $0[c] = r }
+    // One thread per client (concurrentPerform would run only as many at once as there are cores).
+    let group = DispatchGroup()
+    for c in 0 ..< clients {
+        group.enter()
+        Thread.detachNewThread {
+            if let r = try? BenchStream.run(port: port, headers: headers, body: body(c)) {
+                results.update { $0[c] = r }
+            }
+            group.leave()
         }
     }
+    group.wait()
     let wall = Date().timeIntervalSince(start)
     let together = results.value
     let lost = clients - together.count
@@ -145,16 +152,17 @@ enum BenchStream {
         let start = Date()
         send(fd, path: "/v1/chat/completions", headers: headers, body: body)
         var result = Result()
-        var pending = ""
+        var pending: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n <= 0 { break }
-            pending += String(decoding: buffer[..<n], as: UTF8.self)
-            // Events are whole lines; chunked-encoding size lines are not JSON and are skipped.
-            while let newline = pending.firstIndex(of: "\n") {
-                let line = String(pending[..<newline]).trimmingCharacters(in: .whitespacesAndNewlines)
-                pending = String(pending[pending.index(after: newline)...])
+            pending += buffer[..<n]
+            // Events are whole lines (split on bytes: to Swift "\r\n" is one Character);
+            // chunked-encoding size lines are not JSON and are skipped.
+            while let newline = pending.firstIndex(of: 10) {
+                let line = String(decoding: pending[..<newline], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                pending.removeSubrange(...newline)
                 guard line.hasPrefix("data: {") else { continue }
                 guard let object = try? JSONSerialization.jsonObject(with: Data(line.dropFirst(6).utf8)) as? [String: Any] else { continue }
                 if let usage = object["usage"] as? [String: Any], let c = usage["completion_tokens"] as? Int { result.completionTokens = c }
