@@ -18,6 +18,11 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // `loupe serve`'s HTTP server.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         // MARK: - File format
@@ -39,10 +44,19 @@ let package = Package(
         .target(name: "Decoding", dependencies: ["Transformer", "Tokenizers", "Kernels", "Grammar"]),
         .target(name: "Inspect", dependencies: ["Transformer", "Decoding", "Grammar", "Tokenizers", "Kernels", "GGUF"]),
 
+        // MARK: - OpenAI-compatible HTTP server (`loupe serve`)
+        .target(name: "Server", dependencies: [
+            "Transformer", "Decoding", "Tokenizers", "Kernels", "GGUF",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+        ]),
+
         // MARK: - Umbrella and command line
         .target(name: "Loupe", dependencies: ["GGUF", "Kernels", "Tokenizers", "Grammar", "Transformer", "Decoding", "Inspect"]),
         .executableTarget(name: "loupe", dependencies: [
-            "Loupe",
+            "Loupe", "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "loupe-benchmarks", dependencies: ["Loupe"], path: "Benchmarks",
@@ -65,6 +79,7 @@ let package = Package(
                     exclude: ["make_real_chat_template_cases.py"]),
         .testTarget(name: "InspectTests", dependencies: ["Inspect", "ConformanceData"]),
         .testTarget(name: "LoupeCLITests", dependencies: ["Loupe", "ConformanceData"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Loupe"], exclude: ["openai_client_test.py"]),
     ],
     swiftLanguageModes: [.v6]
 )

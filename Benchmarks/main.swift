@@ -6,6 +6,7 @@
 //   swift run -c release loupe-benchmarks tokenizer [MODEL] [MEGABYTES]
 //   swift run -c release loupe-benchmarks hooks [MODEL] [--tokens N] [--rounds R]
 //   swift run -c release loupe-benchmarks grammar [MODEL] [--tokens N] [--rounds R]
+//   swift run -c release loupe-benchmarks serve [--port 8080] [--clients 16] [--tokens 64] [--key KEY]
 
 let suites: [String: (ArraySlice<String>) throws -> Void] = [
     "kernels": KernelBenchmark.run,
@@ -13,6 +14,7 @@ let suites: [String: (ArraySlice<String>) throws -> Void] = [
     "tokenizer": { try runTokenizerBenchmark(arguments: Array($0)) },
     "hooks": { try hooksBenchmark(Array($0)) },
     "grammar": { try grammarBenchmark(Array($0)) },
+    "serve": { try serveBenchmark(Array($0)) },
 ]
 
 import Foundation

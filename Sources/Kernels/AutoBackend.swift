@@ -22,7 +22,7 @@ public struct AutoBackend: SIMDVectorOperations {
 
     /// Tokens from which batches go to `batches`: at 2 tokens the fused integer dots win
     /// (measured before the GEMM was rewritten: 29 vs 13 t/s).
-    static let batchMinimumCount = 4
+    public static let batchMinimumCount = 4
 
     /// The `auto` backend on `pool`'s threads.
     public init(pool: ThreadPool) {

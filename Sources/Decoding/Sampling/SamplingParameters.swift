@@ -15,6 +15,10 @@ public struct SamplingParameters: Sendable, Equatable {
     public var repeatPenalty: Float = 1
     /// How many recent tokens the repetition penalty looks at (0: off, −1: the whole context).
     public var repeatLastN: Int = 64
+    /// Subtracted from a recent token's logit once per occurrence (OpenAI's `frequency_penalty`; 0: off).
+    public var frequencyPenalty: Float = 0
+    /// Subtracted once from the logit of any recent token (OpenAI's `presence_penalty`; 0: off).
+    public var presencePenalty: Float = 0
     public var seed: UInt32 = 0xFFFF_FFFF
     /// Constrained decoding: generated text must follow this grammar (GBNF, or a JSON Schema
     /// turned into one). nil: free text.
@@ -49,7 +53,8 @@ public struct SamplingParameters: Sendable, Equatable {
     /// llama.cpp's default chain: penalties → top-k → top-p → min-p → temperature → distribution;
     /// with temperature ≤ 0, penalties → greedy.
     public func makeChain() -> SamplerChain {
-        let penalty = RepetitionPenalty(lastN: repeatLastN, repeat: repeatPenalty)
+        let penalty = RepetitionPenalty(lastN: repeatLastN, repeat: repeatPenalty,
+                                        frequency: frequencyPenalty, presence: presencePenalty)
         if isGreedy { return SamplerChain([penalty, Greedy()]) }
         return SamplerChain([penalty, TopK(topK), TopP(topP), MinP(minP), Temperature(temperature),
                              Distribution(seed: seed)])
