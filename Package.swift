@@ -46,7 +46,7 @@ let package = Package(
 
         // MARK: - OpenAI-compatible HTTP server (`loupe serve`)
         .target(name: "Server", dependencies: [
-            "Transformer", "Decoding", "Tokenizers", "Kernels", "GGUF",
+            "Transformer", "Decoding", "Grammar", "Tokenizers", "Kernels", "GGUF",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,5 @@
 import Foundation
+import Decoding
 import Kernels
 import Synchronization
 import Tokenizers
@@ -74,9 +75,17 @@ public final class Engine: @unchecked Sendable {
         self.queueLimit = queueLimit
         self.batching = batching
         var slots: [Slot] = []
+        // Only the engine's thread touches the slots, so one lazily made vocabulary serves them all.
+        var vocabulary: GrammarVocabulary?
+        let grammarVocabulary = {
+            if let vocabulary { return vocabulary }
+            let made = GrammarVocabulary(tokenizer)
+            vocabulary = made
+            return made
+        }
         for i in 0 ..< max(1, parallel) {
             slots.append(Slot(index: i, session: try InferenceSession(model: model, contextLength: contextLength),
-                              tokenizer: tokenizer))
+                              tokenizer: tokenizer, grammarVocabulary: grammarVocabulary))
         }
         self.slots = slots
         if batching, slots.count > 1 {

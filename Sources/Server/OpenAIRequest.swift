@@ -1,4 +1,6 @@
 import Decoding
+import Foundation
+import Grammar
 import Tokenizers
 
 /// Which OpenAI endpoint a generation request came through (they differ in prompt and answer shape).
@@ -78,7 +80,6 @@ public struct OpenAIRequestReader: Sendable {
         if let n = try f.int("n"), n != 1 {
             throw .invalid("'n' must be 1: Loupe generates one choice per request", param: "n")
         }
-        try refuseConstraints(f)
         if let tools = f.value("tools") {
             guard case .array(let list) = tools else { throw .wrongType("tools", "an array") }
             if !list.isEmpty { throw .unsupported("tools", "Loupe does not call tools") }
@@ -99,6 +100,7 @@ public struct OpenAIRequestReader: Sendable {
             // are cut to 32 bits, the generator's width).
             if seed != -1 { p.seed = UInt32(truncatingIfNeeded: seed) }
         }
+        p.grammar = try grammar(f)
         if let problem = p.validate() { throw .invalid(problem, param: nil) }
 
         var maxTokens = -1
@@ -120,23 +122,44 @@ public struct OpenAIRequestReader: Sendable {
         return OpenAIRequest(endpoint: .chat, generation: generation, stream: stream, includeUsage: includeUsage, model: model)
     }
 
-    // MARK: - Constrained decoding (not yet)
+    // MARK: - Constrained decoding
 
-    /// GRAMMAR PLUG-IN POINT. `response_format` (`json_object`, `json_schema`), llama-server's
-    /// `grammar` and `json_schema` will constrain the sampler chain once the grammar sampler
-    /// exists (GBNF / JSON Schema, on another branch): parse them here into a grammar, add it to
-    /// `GenerationRequest`, and have `Slot.start` put the grammar sampler in the chain. Until
-    /// then they are refused, so that no client believes its output is constrained.
-    private func refuseConstraints(_ f: RequestFields) throws(APIError) {
-        if let format = f.value("response_format") {
-            let type = try RequestFields(format).string("type")
-            if let type, type != "text" {
-                throw .unsupported("response_format", "'\(type)' needs constrained decoding, not yet in Loupe; only 'text' is accepted")
+    /// The grammar a request asks for, if any: OpenAI's `response_format` (`json_object`, with
+    /// llama-server's optional `schema`, or `json_schema` with its `schema`), or llama-server's
+    /// `grammar` (GBNF text) and `json_schema` fields. A bad grammar or schema is a 400 naming it.
+    private func grammar(_ f: RequestFields) throws(APIError) -> Grammar? {
+        func schema(_ value: JSONValue, param: String) throws(APIError) -> Grammar {
+            do {
+                return try Grammar(jsonSchema: Data(value.serialized.utf8))
+            } catch {
+                throw .invalid("\(param): \(error)", param: param)
             }
         }
-        for key in ["grammar", "json_schema"] where f.value(key) != nil {
-            throw .unsupported(key, "constrained decoding is not yet in Loupe")
+        if let format = f.value("response_format") {
+            let fields = try RequestFields(format)
+            switch try fields.string("type") {
+            case nil, "text": break
+            case "json_object":
+                if let s = fields.value("schema") { return try schema(s, param: "response_format") }
+                return Grammar.anyJSON
+            case "json_schema":
+                guard let wrapper = fields.value("json_schema"), let s = try RequestFields(wrapper).value("schema") else {
+                    throw .invalid("response_format of type 'json_schema' needs json_schema.schema", param: "response_format")
+                }
+                return try schema(s, param: "response_format")
+            case let type?:
+                throw .invalid("response_format type '\(type)' is not one of text, json_object, json_schema", param: "response_format")
+            }
         }
+        if let s = f.value("json_schema") { return try schema(s, param: "json_schema") }
+        if let text = try f.string("grammar"), !text.isEmpty {
+            do {
+                return try Grammar(gbnf: text)
+            } catch {
+                throw .invalid("grammar: \(error)", param: "grammar")
+            }
+        }
+        return nil
     }
 
     // MARK: - Pieces

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Decoding
+import Grammar
 import Tokenizers
 import Transformer
 
@@ -56,9 +57,14 @@ final class Slot {
     private var generationTime = Duration.zero
     private var startedGeneration: ContinuousClock.Instant?
 
-    init(index: Int, session: InferenceSession, tokenizer: Tokenizer) {
+    /// The vocabulary as byte strings for the grammar stage, shared by every slot (made on the
+    /// first constrained request: it takes a few tenths of a second).
+    private let grammarVocabulary: () -> GrammarVocabulary
+
+    init(index: Int, session: InferenceSession, tokenizer: Tokenizer, grammarVocabulary: @escaping () -> GrammarVocabulary) {
         self.index = index
         self.session = session
+        self.grammarVocabulary = grammarVocabulary
         decoder = StreamingDecoder(tokenizer: tokenizer)
     }
 
@@ -86,7 +92,8 @@ final class Slot {
         if keep < promptLogitsPosition { promptLogitsPosition = -1 }
         pendingPrompt = prompt[keep...]
         cachedAtStart = keep
-        sampler = job.request.sampling.makeChain()
+        sampler = job.request.sampling.grammar == nil ? job.request.sampling.makeChain()
+            : job.request.sampling.makeChain(vocabulary: grammarVocabulary())
         for token in prompt { sampler.accept(token) }
         decoder = StreamingDecoder(tokenizer: decoder.tokenizer)
         generated = 0
@@ -133,7 +140,7 @@ final class Slot {
         if request.maxTokens >= 0, generated >= request.maxTokens { return .length }
         if clock.now >= request.deadline { return .length }
         let token = logits.withUnsafeBufferPointer { sampler.sample($0) }
-        sampler.accept(token)
+        sampler.acceptGenerated(token)
         if let n = request.logprobs {
             unsentLogprobs.append(logits.withUnsafeBufferPointer { logprob(of: token, top: n, $0) })
         }

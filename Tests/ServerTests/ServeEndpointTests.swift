@@ -79,8 +79,10 @@ final class ServeEndpointTests {
                     param: "top_logprobs", "top_logprobs > 20")
         expectError(try server.request("POST", chat, json: #"{"messages": \#(hi), "stop": [1]}"#), 400, param: "stop", "stop not strings")
         expectError(try server.request("POST", chat, json: #"{"messages": \#(hi), "stream_options": 1}"#), 400, "stream_options not an object")
-        expectError(try server.request("POST", chat, json: #"{"messages": \#(hi), "response_format": {"type": "json_object"}}"#), 400,
-                    param: "response_format", "response_format not yet")
+        expectError(try server.request("POST", chat, json: #"{"messages": \#(hi), "response_format": {"type": "json_schema", "json_schema": {"schema": {"type": "string", "pattern": "a+"}}}}"#), 400,
+                    param: "response_format", "a schema keyword Loupe does not support")
+        expectError(try server.request("POST", chat, json: #"{"messages": \#(hi), "grammar": "root ::= other"}"#), 400,
+                    param: "grammar", "a grammar with an undefined rule")
         expectError(try server.request("POST", "/v1/completions", json: #"{"prompt": [1, 99999999]}"#), 400, param: "prompt",
                     "token id out of range")
         expectError(try server.request("POST", "/v1/completions", json: #"{"prompt": {"a": 1}}"#), 400, param: "prompt", "prompt an object")

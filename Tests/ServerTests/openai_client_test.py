@@ -102,11 +102,23 @@ try:
     check("empty messages are refused", False)
 except openai.BadRequestError as e:
     check("empty messages are a 400", e.status_code == 400, e)
+import json
+schema = {"type": "object", "properties": {"nom": {"type": "string"}, "age": {"type": "integer"}},
+          "required": ["nom", "age"], "additionalProperties": False}
+answer = client.chat.completions.create(
+    model=model, messages=[{"role": "user", "content": "Marie Curie is 66. Give nom and age as JSON."}],
+    response_format={"type": "json_schema", "json_schema": {"name": "person", "schema": schema}},
+    temperature=0, max_tokens=64)
 try:
-    client.chat.completions.create(model=model, messages=messages, response_format={"type": "json_object"})
-    check("response_format json_object is refused for now", False)
-except openai.BadRequestError as e:
-    check("response_format is a 400 'not supported yet'", "not supported yet" in e.message, e.message)
+    value = json.loads(answer.choices[0].message.content)
+    check("response_format json_schema gives JSON of that shape",
+          set(value) == {"nom", "age"} and isinstance(value["age"], int), value)
+except ValueError as e:
+    check("response_format json_schema gives JSON", answer.choices[0].finish_reason == "length", answer.choices[0].message.content)
+answer = client.chat.completions.create(model=model, messages=messages, response_format={"type": "json_object"},
+                                        temperature=0, max_tokens=48)
+content = answer.choices[0].message.content
+check("response_format json_object starts a JSON object", content.lstrip().startswith("{"), content)
 bad = openai.OpenAI(base_url=base_url, api_key="wrong", max_retries=0)
 try:
     bad.models.list()

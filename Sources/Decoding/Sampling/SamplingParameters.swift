@@ -71,7 +71,8 @@ public struct SamplingParameters: Sendable, Equatable {
     /// The same, sharing a vocabulary already prepared for the grammar stage.
     public func makeChain(vocabulary: GrammarVocabulary) -> SamplerChain {
         guard let grammar else { return makeChain() }
-        let penalty = RepetitionPenalty(lastN: repeatLastN, repeat: repeatPenalty)
+        let penalty = RepetitionPenalty(lastN: repeatLastN, repeat: repeatPenalty,
+                                        frequency: frequencyPenalty, presence: presencePenalty)
         if isGreedy { return SamplerChain([penalty, GrammarStage(grammar: grammar, vocabulary: vocabulary, limit: 1), Greedy()]) }
         let stage = GrammarStage(grammar: grammar, vocabulary: vocabulary, limit: topK > 0 ? topK : nil)
         return SamplerChain([penalty, stage, TopK(topK), TopP(topP), MinP(minP), Temperature(temperature),
