@@ -1,3 +1,4 @@
+import Foundation
 import GGUF
 
 /// A weight matrix as GGUF stores it: `rows` rows of `columns` values, each row a run of
@@ -54,12 +55,29 @@ public struct RoPEConfig: Sendable, Equatable {
     /// Linear position scaling (1 / `rope.scaling.factor`): position is multiplied by it.
     public var freqScale: Float
     public var style: RoPEStyle
+    /// Per-pair frequency factors f_i (Llama 3.1's `rope_freqs.weight`, Phi-3's long/short
+    /// factors): the angle of pair i is divided by f_i. Nil: every f_i is 1.   [dimensions / 2]
+    public var frequencyFactors: [Float]?
+    /// Multiplies cos and sin, so both q and k (`rope.scaling.attn_factor`; 1 for most models).
+    public var magnitude: Float
 
-    public init(dimensions: Int, freqBase: Float = 10_000, freqScale: Float = 1, style: RoPEStyle = .normal) {
+    public init(dimensions: Int, freqBase: Float = 10_000, freqScale: Float = 1, style: RoPEStyle = .normal,
+                frequencyFactors: [Float]? = nil, magnitude: Float = 1) {
         self.dimensions = dimensions
         self.freqBase = freqBase
         self.freqScale = freqScale
         self.style = style
+        self.frequencyFactors = frequencyFactors
+        self.magnitude = magnitude
+    }
+
+    /// The angle of pair i at `position`: position · freqScale · base^(−2i/dimensions) / f_i,
+    /// in Double (positions in the thousands need more than Float's 24 bits).
+    @inline(__always)
+    public func angle(pair i: Int, position: Int) -> Double {
+        let theta = Double(position) * Double(freqScale) * pow(Double(freqBase), -2 * Double(i) / Double(dimensions))
+        guard let factors = frequencyFactors else { return theta }
+        return theta / Double(factors[i])
     }
 }
 

@@ -29,6 +29,44 @@ enum TestData {
         return names.filter { $0.hasSuffix(".gguf") }.map { String($0.dropLast(5)) }.sorted()
     }
 
+    /// The five-architecture conformance data (`Tests/Conformance/archs`: tiny random models of
+    /// llama3, qwen2, qwen3, gemma3, phi3 with llama.cpp's and exact float64 references).
+    /// `archModel` and `archReference` are the only places that know where it lives.
+    static let archsDirectory = packageRoot.appendingPathComponent("Tests/Conformance/archs")
+    static let archNames = ["llama3", "qwen2", "qwen3", "gemma3", "phi3"]
+    static let archTypes = ["f32", "q8_0", "q4_k"]
+
+    /// The model file of `arch` (`gemma3`) in `type` (`f32`, `q8_0`, `q4_k`).
+    static func archModel(arch: String, type: String) -> String {
+        archsDirectory.appendingPathComponent("\(arch)-\(type).gguf").path
+    }
+
+    /// The reference file of `arch` in `type` (gzip-compressed `.ref.json.gz`, or plain `.ref.json`).
+    static func archReference(arch: String, type: String) -> URL {
+        let gz = archsDirectory.appendingPathComponent("\(arch)-\(type).ref.json.gz")
+        return FileManager.default.fileExists(atPath: gz.path)
+            ? gz : archsDirectory.appendingPathComponent("\(arch)-\(type).ref.json")
+    }
+
+    static var hasArchs: Bool {
+        FileManager.default.fileExists(atPath: archModel(arch: "llama3", type: "f32"))
+            && FileManager.default.fileExists(atPath: archReference(arch: "llama3", type: "f32").path)
+    }
+
+    /// The bytes of `url`, gunzipped (by the system's `gzip`) when it ends in `.gz`.
+    static func contents(_ url: URL) throws -> Data {
+        guard url.pathExtension == "gz" else { return try Data(contentsOf: url) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["gzip", "-dc", url.path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return data
+    }
+
     /// One case of a `.ref.json` file.
     struct Case {
         let prompt: String
@@ -45,7 +83,7 @@ enum TestData {
     }
 
     static func cases(_ url: URL) throws -> [Case] {
-        let data = try Data(contentsOf: url)
+        let data = try contents(url)
         let root = try JSONSerialization.jsonObject(with: data) as! [String: Any]
         func top(_ value: Any?) -> [[(Int, Double)]] {
             (value as? [[[Double]]] ?? []).map { $0.map { (Int($0[0]), $0[1]) } }
