@@ -90,20 +90,20 @@ extension InferenceSession {
 
     // MARK: - RMSNorm
 
-    /// RMSNorm of every row: out = x / √(mean(x²) + ε) ⊙ γ. With `heads` > 1, every head of
-    /// every row is a row of its own (the q/k norms of Qwen 3 and Gemma 3, γ: [d_head]).
+    /// RMSNorm of every row: out = x / √(mean(x²) + ε) ⊙ γ. With `heads`, every head of every
+    /// row is a row of its own (the q/k norms of Qwen 3 and Gemma 3, γ: [d_head]).
     /// x: [T, d] or [T, heads, d_head]  γ: [d] or [d_head]  -> out: same shape (out may be x)
     ///
     /// With hooks set, the divisor ("scale", [T, 1] or [T, heads, 1]) and x / scale are computed
     /// as separate steps so a hook can read or patch them; without hooks one kernel call per row.
     func rmsNorm(_ x: UnsafeMutableBufferPointer<Float>, weight gamma: UnsafeBufferPointer<Float>,
-                 into out: UnsafeMutableBufferPointer<Float>, _ positions: Range<Int>, heads: Int = 1,
+                 into out: UnsafeMutableBufferPointer<Float>, _ positions: Range<Int>, heads: Int? = nil,
                  scalePoint: HookPoint, normalizedPoint: HookPoint) {
         let backend = model.backend
         let epsilon = model.configuration.rmsEpsilon
         let d = gamma.count
         let T = positions.count
-        let rows = T * heads
+        let rows = T * (heads ?? 1)
         guard hooks != nil else {
             for t in 0 ..< rows {
                 backend.rmsNorm(x.slice(t * d, d).readOnly, weight: gamma, epsilon: epsilon, into: out.slice(t * d, d))
@@ -115,12 +115,12 @@ extension InferenceSession {
             let row = x.slice(t * d, d).readOnly
             scale[t] = (backend.dot(row, row) / Float(d) + epsilon).squareRoot()
         }
-        hook(scalePoint, heads == 1 ? [T, 1] : [T, heads, 1], scale, positions)
+        hook(scalePoint, heads.map { [T, $0, 1] } ?? [T, 1], scale, positions)
         for t in 0 ..< rows {
             let inverse = 1 / scale[t]
             for j in 0 ..< d { out[t * d + j] = x[t * d + j] * inverse }
         }
-        hook(normalizedPoint, heads == 1 ? [T, d] : [T, heads, d], out.slice(0, rows * d), positions)
+        hook(normalizedPoint, heads.map { [T, $0, d] } ?? [T, d], out.slice(0, rows * d), positions)
         for t in 0 ..< rows {
             let row = out.slice(t * d, d)
             backend.mul(row.readOnly, gamma, into: row)

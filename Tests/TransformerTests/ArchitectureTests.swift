@@ -64,6 +64,21 @@ struct ArchitectureTests {
         for point in seen { #expect(HookPoint(name: point.name, blocks: SyntheticModel.blocks) == point) }
     }
 
+    @Test("every activation's shape matches its values; per-head norms keep the head axis even with one KV head",
+          arguments: ["qwen3", "gemma3"])
+    func hookShapes(arch: String) throws {
+        let model = try Model(path: SyntheticModel(architecture: arch, kvHeads: 1).path, backend: NaiveBackend())
+        let session = try InferenceSession(model: model)
+        var shapes: [HookPoint: [Int]] = [:]
+        session.hooks = ClosureHooks { a in
+            #expect(a.shape.reduce(1, *) == a.values.count, "\(a.point)")
+            shapes[a.point] = a.shape
+        }
+        _ = try session.evaluateAll([1, 2, 3])
+        #expect(shapes[.kNormScale(0)] == [3, 1, 1] && shapes[.kNormNormalized(0)] == [3, 1, SyntheticModel.headDim])
+        #expect(shapes[.qNormNormalized(1)] == [3, SyntheticModel.heads, SyntheticModel.headDim])
+    }
+
     @Test("hooks do not change the logits of any family", arguments: ["qwen2", "qwen3", "gemma3", "phi3"])
     func hooksAreTransparent(arch: String) throws {
         let file = try SyntheticModel(architecture: arch)

@@ -12,13 +12,13 @@ struct SyntheticModel {
     let path: String
 
     init(architecture arch: String = "llama", tiedEmbedding: Bool = false, fused: Bool = true, seed: UInt64 = 1,
-         edit: (inout GGUFWriter) -> Void = { _ in }, skipTensor: String? = nil) throws {
+         kvHeads: Int = SyntheticModel.kvHeads, edit: (inout GGUFWriter) -> Void = { _ in }, skipTensor: String? = nil) throws {
         var w = GGUFWriter()
         w.set("general.architecture", .string(arch))
         w.set("\(arch).block_count", .uint32(UInt32(Self.blocks)))
         w.set("\(arch).embedding_length", .uint32(UInt32(Self.d)))
         w.set("\(arch).attention.head_count", .uint32(UInt32(Self.heads)))
-        w.set("\(arch).attention.head_count_kv", .uint32(UInt32(Self.kvHeads)))
+        w.set("\(arch).attention.head_count_kv", .uint32(UInt32(kvHeads)))
         w.set("\(arch).feed_forward_length", .uint32(UInt32(Self.ffn)))
         w.set("\(arch).attention.layer_norm_rms_epsilon", .float32(1e-5))
         w.set("\(arch).context_length", .uint32(64))
@@ -30,7 +30,7 @@ struct SyntheticModel {
             let values = (0 ..< shape.reduce(1, *)).map { _ in offset + scale * random.nextSigned() }
             w.addTensor(name: name, shape: shape, floats: values)
         }
-        let (d, q, kv, f, v) = (Self.d, Self.heads * Self.headDim, Self.kvHeads * Self.headDim, Self.ffn, Self.vocabulary)
+        let (d, q, kv, f, v) = (Self.d, Self.heads * Self.headDim, kvHeads * Self.headDim, Self.ffn, Self.vocabulary)
         let isPhi3 = arch == "phi3", hasNorms = arch == "qwen3" || arch == "gemma3"
         add("token_embd.weight", [d, v], scale: 1)
         for i in 0 ..< Self.blocks {
