@@ -18,6 +18,12 @@ enum TestData {
 
     static var smolLM2: String? { smolLM2("Q4_1") }
 
+    /// `Weights/gemma-3-270m-q4_k_m.gguf` if present (fetched by `Weights/setup.sh`).
+    static var gemma3: String? {
+        let path = packageRoot.appendingPathComponent("Weights/gemma-3-270m-q4_k_m.gguf").path
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+
     static var hasTiny: Bool { FileManager.default.fileExists(atPath: tiny.appendingPathComponent("tiny-f32.gguf").path) }
     static var hasSmolLM2: Bool {
         smolLM2 != nil && FileManager.default.fileExists(atPath: smolLM2Reference.path)
