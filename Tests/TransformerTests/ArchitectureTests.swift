@@ -114,6 +114,44 @@ struct ArchitectureTests {
         #expect(Self.maxDifference(try Self.logits(factors), try Self.logits(plain)) > 1e-3)
     }
 
+    @Test("rope.scaling.attn_factor scales the rotated queries and keys")
+    func ropeMagnitude() throws {
+        func rotatedQuery(_ file: SyntheticModel) throws -> [Float] {
+            let session = try InferenceSession(model: try Model(path: file.path, backend: NaiveBackend()))
+            var q: [Float] = []
+            session.hooks = ClosureHooks { if $0.point == .rotQ(0) { q = $0.copy() } }
+            _ = try session.evaluateAll([1, 2, 3])
+            return q
+        }
+        let plain = try rotatedQuery(try SyntheticModel())
+        let scaled = try rotatedQuery(try SyntheticModel { $0.set("llama.rope.scaling.attn_factor", .float32(1.5)) })
+        #expect(Self.maxDifference(plain.map { $0 * 1.5 }, scaled) < 1e-5)
+    }
+
+    @Test("Phi-3's short RoPE factors up to the original context, long ones beyond")
+    func longRopeFactors() throws {
+        let pairs = SyntheticModel.headDim / 2
+        let file = try SyntheticModel(architecture: "phi3") { w in
+            w.set("phi3.rope.scaling.original_context_length", .uint32(16))
+            w.addTensor(name: "rope_factors_short.weight", shape: [pairs], floats: Array(repeating: 1.5, count: pairs))
+            w.addTensor(name: "rope_factors_long.weight", shape: [pairs], floats: Array(repeating: 3, count: pairs))
+        }
+        let model = try Model(path: file.path, backend: NaiveBackend())
+        #expect(model.rope(block: 0, contextLength: 16).frequencyFactors == Array(repeating: 1.5, count: pairs))
+        #expect(model.rope(block: 1, contextLength: 17).frequencyFactors == Array(repeating: 3, count: pairs))
+    }
+
+    @Test("sliding_window_pattern as one bool per layer")
+    func windowPatternArray() throws {
+        let file = try SyntheticModel(architecture: "gemma3") { w in
+            w.set("gemma3.attention.sliding_window", .uint32(4))
+            w.set("gemma3.attention.sliding_window_pattern", .array(elementType: .bool, [.bool(false), .bool(true)]))
+        }
+        let a = try Model(path: file.path, backend: NaiveBackend()).configuration.architecture
+        #expect(a.slidingWindow?.isLocal == [false, true])
+        #expect(a.description.contains("sliding window 4 on 1 of 2 layers"))
+    }
+
     @Test("rope.scaling.type yarn is refused naming the key")
     func yarnRefused() throws {
         let file = try SyntheticModel { $0.set("llama.rope.scaling.type", .string("yarn")) }
