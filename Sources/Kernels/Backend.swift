@@ -60,6 +60,12 @@ public struct RoPEConfig: Sendable, Equatable {
     public var frequencyFactors: [Float]?
     /// Multiplies cos and sin, so both q and k (`rope.scaling.attn_factor`; 1 for most models).
     public var magnitude: Float
+    /// YaRN (`rope.scaling.type` = yarn): how much of the unscaled angle is mixed back in on the
+    /// fast-turning pairs (llama.cpp's ext_factor; 0 = plain linear scaling), and the pairs
+    /// between which the mix ramps from 1 to 0 (llama.cpp's correction dims).
+    public var yarnMix: Float = 0
+    public var yarnLow: Float = 0
+    public var yarnHigh: Float = 0
 
     public init(dimensions: Int, freqBase: Float = 10_000, freqScale: Float = 1, style: RoPEStyle = .normal,
                 frequencyFactors: [Float]? = nil, magnitude: Float = 1) {
@@ -73,11 +79,21 @@ public struct RoPEConfig: Sendable, Equatable {
 
     /// The angle of pair i at `position`: position · freqScale · base^(−2i/dimensions) / f_i,
     /// in Double (positions in the thousands need more than Float's 24 bits).
+    /// With YaRN, pair i's angle mixes the scaled and the unscaled angle (as ggml's `rope_yarn`).
     @inline(__always)
     public func angle(pair i: Int, position: Int) -> Double {
-        let theta = Double(position) * Double(freqScale) * pow(Double(freqBase), -2 * Double(i) / Double(dimensions))
-        guard let factors = frequencyFactors else { return theta }
-        return theta / Double(factors[i])
+        var extrapolated = Double(position) * pow(Double(freqBase), -2 * Double(i) / Double(dimensions))
+        if let factors = frequencyFactors { extrapolated /= Double(factors[i]) }
+        let interpolated = Double(freqScale) * extrapolated
+        guard yarnMix != 0 else { return interpolated }
+        let y = (Float(i) - yarnLow) / max(0.001, yarnHigh - yarnLow)
+        let mix = Double((1 - min(1, max(0, y))) * yarnMix)
+        return interpolated * (1 - mix) + extrapolated * mix
+    }
+
+    /// What cos and sin are multiplied by: `magnitude`, and with YaRN 1 + 0.1·ln(1/freqScale).
+    public var rotationScale: Float {
+        yarnMix == 0 ? magnitude : magnitude * (1 + 0.1 * logf(1 / freqScale))
     }
 }
 

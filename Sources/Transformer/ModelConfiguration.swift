@@ -1,3 +1,4 @@
+import Foundation
 import GGUF
 import Kernels
 
@@ -108,18 +109,19 @@ public struct ModelConfiguration: Sendable, Equatable {
             throw .metadata(error)
         }
         switch scaling {
-        case "none", "linear", "longrope":
+        case "none", "linear", "longrope", "yarn":
             // longrope (Phi-3 128k): frequency factors from tensors, no change of position scale.
             break
         default:
             throw ModelError(file: file.path, kind: .unsupportedFeature(
-                "RoPE scaling '\(scaling)' (\(arch).rope.scaling.type) is not supported; Loupe implements 'none', 'linear' and 'longrope'"))
+                "RoPE scaling '\(scaling)' (\(arch).rope.scaling.type) is not supported; Loupe implements 'none', 'linear', 'yarn' and 'longrope'"))
         }
         guard scalingFactor >= 0, scalingFactor.isFinite else {
             throw ModelError(file: file.path, kind: .badHyperparameter(
                 key: "\(arch).rope.scaling.factor", value: "\(scalingFactor)", expected: "a positive number"))
         }
         if scaling != "none", scalingFactor > 0 { rope.freqScale = 1 / scalingFactor }
+        if scaling == "yarn" { rope.enableYaRN(originalContext: ropeOriginalContext) }
 
         let tied = file.tensor(named: "output.weight") == nil
         var a = Architecture.llama(headDimension: headDimension, tiedOutput: tied)
@@ -211,7 +213,7 @@ extension ModelConfiguration {
     public func ropeInWords(factors: Bool) -> String {
         var words = "RoPE " + (rope.style == .normal ? "NORM pairs" : "NEOX halves") + ", base \(format(rope.freqBase))"
         if rope.dimensions != headDimension { words += ", \(rope.dimensions) of \(headDimension) dims" }
-        if rope.freqScale != 1 { words += ", linear scaling \(format(rope.freqScale))" }
+        if rope.freqScale != 1 { words += (rope.yarnMix != 0 ? ", YaRN scaling " : ", linear scaling ") + format(rope.freqScale) }
         if factors { words += ", frequency factors (rope_freqs)" }
         if rope.magnitude != 1 { words += ", attn factor \(format(rope.magnitude))" }
         return words
@@ -225,5 +227,22 @@ extension ModelConfiguration {
         if kvHeadCount != headCount { words.insert("grouped-query \(headCount)/\(kvHeadCount) heads", at: 0) }
         if queryWidth != embeddingLength { words.insert("d_head \(headDimension) (h·d_head = \(queryWidth) ≠ d = \(embeddingLength))", at: 0) }
         return words.joined(separator: ", ")
+    }
+}
+
+extension RoPEConfig {
+    /// YaRN as llama.cpp sets it up for these families (ext_factor 1, β_fast 32, β_slow 1): the
+    /// pairs that turn fewer than β times over the original context are interpolated, the
+    /// faster ones keep their angle, with a ramp between; llama.cpp's attention factor
+    /// 1 + 0.1·ln(factor) is cancelled by its own correction except below factor 1.
+    mutating func enableYaRN(originalContext: Int) {
+        func pair(turns beta: Float) -> Float {
+            Float(dimensions) * logf(Float(originalContext) / (beta * 2 * .pi)) / (2 * logf(freqBase))
+        }
+        yarnMix = 1
+        yarnLow = max(0, floorf(pair(turns: 32)))
+        yarnHigh = min(Float(dimensions - 1), ceilf(pair(turns: 1)))
+        let factor = 1 / freqScale
+        if factor < 1 { magnitude /= 1 + 0.1 * logf(factor) }
     }
 }

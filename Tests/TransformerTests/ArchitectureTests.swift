@@ -152,10 +152,37 @@ struct ArchitectureTests {
         #expect(a.description.contains("sliding window 4 on 1 of 2 layers"))
     }
 
-    @Test("rope.scaling.type yarn is refused naming the key")
-    func yarnRefused() throws {
-        let file = try SyntheticModel { $0.set("llama.rope.scaling.type", .string("yarn")) }
-        #expect(throws: ModelError.self) { try Model(path: file.path, backend: NaiveBackend()) }
+    @Test("an unknown rope.scaling.type is refused naming the key")
+    func unknownScalingRefused() throws {
+        let file = try SyntheticModel { $0.set("llama.rope.scaling.type", .string("dynamic")) }
+        do {
+            _ = try Model(path: file.path, backend: NaiveBackend())
+            Issue.record("loaded")
+        } catch {
+            #expect(error.description.contains("llama.rope.scaling.type"))
+        }
+    }
+
+    @Test("YaRN: slow pairs interpolated, fast pairs unscaled, a ramp between; naive = simd")
+    func yarn() throws {
+        let file = try SyntheticModel { w in
+            w.set("llama.rope.scaling.type", .string("yarn"))
+            w.set("llama.rope.scaling.factor", .float32(4))
+            w.set("llama.rope.freq_base", .float32(100))
+            w.set("llama.rope.dimension_count", .uint32(4))
+            w.set("llama.rope.scaling.original_context_length", .uint32(16))
+        }
+        let model = try Model(path: file.path, backend: NaiveBackend())
+        let rope = model.configuration.rope
+        // 4 · ln(16 / (32·2π)) / (2 ln 100) < 0 → 0;  4 · ln(16 / 2π) / (2 ln 100) ≈ 0.41 → 1.
+        #expect(rope.yarnMix == 1 && rope.yarnLow == 0 && rope.yarnHigh == 1 && rope.freqScale == 0.25)
+        // Pair 0 ramps to the unscaled angle, pair 1 (≥ high) is interpolated.
+        #expect(abs(rope.angle(pair: 0, position: 10) - 10) < 1e-9)
+        #expect(abs(rope.angle(pair: 1, position: 10) - 0.25 * 10 * 0.1) < 1e-9)
+        #expect(abs(rope.rotationScale - (1 + 0.1 * logf(4))) < 1e-6)
+        if let simd = try? BackendKind.simd.makeBackend(threads: 2) {
+            #expect(Self.maxDifference(try Self.logits(file), try Self.logits(file, backend: simd)) < 1e-4)
+        }
     }
 
     @Test("Gemma's embeddings are scaled by √d before the first block")

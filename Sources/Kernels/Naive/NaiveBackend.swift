@@ -54,7 +54,7 @@ public struct NaiveBackend: Backend {
             let head = x.baseAddress! + h * headDim
             for i in 0..<dims / 2 {
                 let theta = config.angle(pair: i, position: position)
-                let cosTheta = Float(cos(theta)) * config.magnitude, sinTheta = Float(sin(theta)) * config.magnitude
+                let cosTheta = Float(cos(theta)) * config.rotationScale, sinTheta = Float(sin(theta)) * config.rotationScale
                 let (a, b) = config.style == .normal ? (2 * i, 2 * i + 1) : (i, i + dims / 2)
                 let x0 = head[a], x1 = head[b]
                 head[a] = x0 * cosTheta - x1 * sinTheta
