@@ -1,3 +1,4 @@
+import Foundation
 import GGUF
 
 /// A weight matrix as GGUF stores it: `rows` rows of `columns` values, each row a run of
@@ -54,12 +55,45 @@ public struct RoPEConfig: Sendable, Equatable {
     /// Linear position scaling (1 / `rope.scaling.factor`): position is multiplied by it.
     public var freqScale: Float
     public var style: RoPEStyle
+    /// Per-pair frequency factors f_i (Llama 3.1's `rope_freqs.weight`, Phi-3's long/short
+    /// factors): the angle of pair i is divided by f_i. Nil: every f_i is 1.   [dimensions / 2]
+    public var frequencyFactors: [Float]?
+    /// Multiplies cos and sin, so both q and k (`rope.scaling.attn_factor`; 1 for most models).
+    public var magnitude: Float
+    /// YaRN (`rope.scaling.type` = yarn): how much of the unscaled angle is mixed back in on the
+    /// fast-turning pairs (llama.cpp's ext_factor; 0 = plain linear scaling), and the pairs
+    /// between which the mix ramps from 1 to 0 (llama.cpp's correction dims).
+    public var yarnMix: Float = 0
+    public var yarnLow: Float = 0
+    public var yarnHigh: Float = 0
 
-    public init(dimensions: Int, freqBase: Float = 10_000, freqScale: Float = 1, style: RoPEStyle = .normal) {
+    public init(dimensions: Int, freqBase: Float = 10_000, freqScale: Float = 1, style: RoPEStyle = .normal,
+                frequencyFactors: [Float]? = nil, magnitude: Float = 1) {
         self.dimensions = dimensions
         self.freqBase = freqBase
         self.freqScale = freqScale
         self.style = style
+        self.frequencyFactors = frequencyFactors
+        self.magnitude = magnitude
+    }
+
+    /// The angle of pair i at `position`: position · freqScale · base^(−2i/dimensions) / f_i,
+    /// in Double (positions in the thousands need more than Float's 24 bits).
+    /// With YaRN, pair i's angle mixes the scaled and the unscaled angle (as ggml's `rope_yarn`).
+    @inline(__always)
+    public func angle(pair i: Int, position: Int) -> Double {
+        var extrapolated = Double(position) * pow(Double(freqBase), -2 * Double(i) / Double(dimensions))
+        if let factors = frequencyFactors { extrapolated /= Double(factors[i]) }
+        let interpolated = Double(freqScale) * extrapolated
+        guard yarnMix != 0 else { return interpolated }
+        let y = (Float(i) - yarnLow) / max(0.001, yarnHigh - yarnLow)
+        let mix = Double((1 - min(1, max(0, y))) * yarnMix)
+        return interpolated * (1 - mix) + extrapolated * mix
+    }
+
+    /// What cos and sin are multiplied by: `magnitude`, and with YaRN 1 + 0.1·ln(1/freqScale).
+    public var rotationScale: Float {
+        yarnMix == 0 ? magnitude : magnitude * (1 + 0.1 * logf(1 / freqScale))
     }
 }
 

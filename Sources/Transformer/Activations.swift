@@ -9,7 +9,8 @@ final class Activations {
     let residual: UnsafeMutableBufferPointer<Float>
     /// RMSNorm output, input of the projections.   [T, d]
     let normalized: UnsafeMutableBufferPointer<Float>
-    /// RMSNorm divisor per position (hooks only).   [T]
+    /// RMSNorm divisor per position, or per head and position for the q/k norms (hooks only).
+    /// [T] or [T, h]
     let scale: UnsafeMutableBufferPointer<Float>
     /// Queries, then keys, then values of this call's tokens, written by one backend call.
     /// [T, h, d_head] then [T, h_kv, d_head] twice
@@ -20,7 +21,7 @@ final class Activations {
     let z: UnsafeMutableBufferPointer<Float>
     /// Attention or MLP output before it is added to the residual.   [T, d]
     let blockOutput: UnsafeMutableBufferPointer<Float>
-    /// MLP gate branch (then SiLU(gate) ⊙ up), then up branch, written by one backend call.
+    /// MLP gate branch (then act(gate) ⊙ up), then up branch, written by one backend call.
     /// [T, d_ff] twice
     let gateUp: UnsafeMutableBufferPointer<Float>
     /// Logits.   [T, V]
@@ -35,7 +36,7 @@ final class Activations {
         }
         residual = buffer(batch * c.embeddingLength)
         normalized = buffer(batch * c.embeddingLength)
-        scale = buffer(batch)
+        scale = buffer(batch * max(1, c.headCount))
         queryKeyValue = buffer(batch * (c.queryWidth + 2 * c.kvWidth))
         scores = buffer(c.headCount * batch * contextLength)
         z = buffer(batch * c.queryWidth)

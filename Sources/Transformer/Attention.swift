@@ -1,6 +1,7 @@
 import Kernels
 
-// Causal grouped-query self-attention, step by step.
+// Causal grouped-query self-attention, step by step. The optional steps of other families
+// (biases, q/k norms, sliding window) are marked with the architecture option that turns them on.
 
 extension InferenceSession {
     /// Multi-head causal self-attention of T tokens over the cached ones and themselves.
@@ -22,56 +23,94 @@ extension InferenceSession {
         hook(.k(i), [T, c.kvHeadCount, c.headDimension], k, positions)
         hook(.v(i), [T, c.kvHeadCount, c.headDimension], v, positions)
 
-        rope(q, heads: c.headCount, positions)
-        rope(k, heads: c.kvHeadCount, positions)
+        if let qNorm = w.queryNorm, let kNorm = w.keyNorm {        // queryKeyNorm (Qwen 3, Gemma 3)
+            rmsNorm(q, weight: qNorm, into: q, positions, heads: c.headCount,
+                    scalePoint: .qNormScale(i), normalizedPoint: .qNormNormalized(i))
+            rmsNorm(k, weight: kNorm, into: k, positions, heads: c.kvHeadCount,
+                    scalePoint: .kNormScale(i), normalizedPoint: .kNormNormalized(i))
+        }
+
+        rope(q, heads: c.headCount, block: i, positions)
+        rope(k, heads: c.kvHeadCount, block: i, positions)
         hook(.rotQ(i), [T, c.headCount, c.headDimension], q, positions)
         hook(.rotK(i), [T, c.kvHeadCount, c.headDimension], k, positions)
 
         appendToCache(block: i, k: k, v: v, positions)
         attentionScores(block: i, q, into: scores, positions)
         hook(.attnScores(i), [c.headCount, T, P], scores, positions)
-        causalSoftmax(scores, positions)
+        causalSoftmax(block: i, scores, positions)
         hook(.pattern(i), [c.headCount, T, P], scores, positions)
         weightedSumOfValues(block: i, pattern: scores, into: z, positions)
         hook(.z(i), [T, c.headCount, c.headDimension], z, positions)
         linear(w.attentionOutput, z, count: T, into: out)
+        if let bias = w.attentionOutputBias { addBias(bias, to: out, count: T) }
     }
 
-    /// The three projections of the normalized residual stream: q = x·W_Qᵀ, k = x·W_Kᵀ,
-    /// v = x·W_Vᵀ, written one after the other (one backend call: x is prepared once).
+    /// The three projections of the normalized residual stream: q = x·W_Qᵀ (+ b_Q), k = x·W_Kᵀ
+    /// (+ b_K), v = x·W_Vᵀ (+ b_V), written one after the other (one backend call: x is prepared
+    /// once). Phi-3's fused W_QKV is the same three matrices, as row ranges of one tensor.
     /// x: [T, d]  W_Q: [h·d_head, d]  W_K, W_V: [h_kv·d_head, d]
     ///   -> qkv: q [T, h, d_head], then k and v [T, h_kv, d_head]
     func qkvProjections(_ w: BlockWeights, _ x: UnsafeMutableBufferPointer<Float>,
                         into qkv: UnsafeMutableBufferPointer<Float>, count T: Int) {
         linear(w.queryKeyValue, x, count: T, into: qkv)
+        if let biases = w.queryKeyValueBias {                        // attentionBiases (Qwen 2)
+            var start = 0
+            for (bias, part) in zip(biases, w.queryKeyValue) {
+                if let bias { addBias(bias, to: qkv.slice(start, T * part.rows), count: T) }
+                start += T * part.rows
+            }
+        }
+    }
+
+    /// Adds the bias to every row: y[t] ← y[t] + b.
+    /// y: [T, n]  b: [n]
+    func addBias(_ bias: UnsafeBufferPointer<Float>, to y: UnsafeMutableBufferPointer<Float>, count T: Int) {
+        let n = bias.count
+        for t in 0 ..< T {
+            let row = y.slice(t * n, n)
+            model.backend.add(row.readOnly, bias, into: row)
+        }
     }
 
     /// RoPE: turns each pair of dimensions of every head by an angle proportional to the
-    /// token's position (adjacent pairs, as GGUF stores Llama's Q and K).
+    /// token's position: adjacent pairs (Llama as GGUF stores it) or the two halves of the head
+    /// (NEOX: Qwen, Gemma, Phi-3). Block i's angles (`ropes[i]`) may have their own base
+    /// (Gemma's local layers) and frequency factors (Llama 3.1, Phi-3).
     /// x: [T, heads, d_head]  (in place)
-    func rope(_ x: UnsafeMutableBufferPointer<Float>, heads: Int, _ positions: Range<Int>) {
+    func rope(_ x: UnsafeMutableBufferPointer<Float>, heads: Int, block i: Int, _ positions: Range<Int>) {
         let c = model.configuration
         let width = heads * c.headDimension
+        let config = ropes[i]
         // Tokens turn independently: a prompt's are shared between threads.
         forEachPiece(positions.count, shared: positions.count >= 8) { t in
             model.backend.rope(x.slice(t * width, width), heads: heads, headDim: c.headDimension,
-                               position: positions.lowerBound + t, config: c.rope)
+                               position: positions.lowerBound + t, config: config)
         }
     }
 
     /// Stores this call's keys (after RoPE) and values at their positions in the cache.
-    /// k, v: [T, h_kv, d_head]  -> cache[block]: [P, h_kv, d_head]
+    /// k, v: [T, h_kv, d_head]  -> cache[block]: [slots, h_kv, d_head]
     func appendToCache(block i: Int, k: UnsafeMutableBufferPointer<Float>, v: UnsafeMutableBufferPointer<Float>,
                        _ positions: Range<Int>) {
         let width = cache.width
-        let count = positions.count * width
-        let start = positions.lowerBound
-        cache.key(block: i, position: start).baseAddress!.update(from: k.baseAddress!, count: count)
-        cache.value(block: i, position: start).baseAddress!.update(from: v.baseAddress!, count: count)
+        cache.forEachRun(block: i, positions) { run, slot in
+            let from = (run.lowerBound - positions.lowerBound) * width
+            (cache.keys[i].baseAddress! + slot * width).update(from: k.baseAddress! + from, count: run.count * width)
+            (cache.values[i].baseAddress! + slot * width).update(from: v.baseAddress! + from, count: run.count * width)
+        }
     }
 
-    /// Scaled dot products of every query head with every cached key, and the causal mask:
-    /// query t (at position start + t) may see keys 0 … start + t; later keys get −∞.
+    /// The keys query t (at position start + t) may see: keys 0 … start + t (causal), and on a
+    /// sliding-window block only the last `window` of them.
+    func visibleKeys(block i: Int, query t: Int, _ positions: Range<Int>) -> Range<Int> {
+        let end = positions.lowerBound + t + 1
+        guard let window = model.configuration.architecture.window(block: i) else { return 0 ..< end }
+        return max(0, end - window) ..< end
+    }
+
+    /// Scaled dot products of every query head with every cached key, and the mask: keys a query
+    /// may not see (later ones; outside the window) get −∞. The scale is 1/√d_head.
     /// Query head j reads key head j / (h / h_kv) (grouped-query attention).
     /// q: [T, h, d_head]  keys: [P, h_kv, d_head]  -> scores: [h, T, P]
     func attentionScores(block i: Int, _ q: UnsafeMutableBufferPointer<Float>,
@@ -81,18 +120,21 @@ extension InferenceSession {
         let dHead = c.headDimension
         let T = positions.count
         let P = positions.upperBound
-        let scale = 1 / Float(dHead).squareRoot()
+        let scale = c.architecture.attentionScale
         forEachPiece(c.headCount, shared: T * P >= Self.parallelAttentionWork) { head in
             let kvHead = head / c.groupSize
             for t in 0 ..< T {
                 let query = q.slice((t * c.headCount + head) * dHead, dHead).readOnly
                 let row = scores.slice((head * T + t) * P, P)
-                let visible = positions.lowerBound + t + 1
-                // Key p of this head: cache position p, floats kvHead·d_head ..< (kvHead + 1)·d_head.
-                let keys = cache.key(block: i, position: 0).baseAddress! + kvHead * dHead
-                backend.dots(query, keys: keys, stride: cache.width, into: row.slice(0, visible))
-                for p in 0 ..< visible { row[p] *= scale }
-                for p in visible ..< P { row[p] = -.infinity }
+                let visible = visibleKeys(block: i, query: t, positions)
+                // Key p of this head: its cache slot, floats kvHead·d_head ..< (kvHead + 1)·d_head.
+                cache.forEachRun(block: i, visible) { run, slot in
+                    let keys = cache.keys[i].baseAddress! + slot * cache.width + kvHead * dHead
+                    backend.dots(query, keys: keys, stride: cache.width, into: row.slice(run.lowerBound, run.count))
+                }
+                for p in visible { row[p] *= scale }
+                for p in 0 ..< visible.lowerBound { row[p] = -.infinity }
+                for p in visible.upperBound ..< P { row[p] = -.infinity }
             }
         }
     }
@@ -100,18 +142,22 @@ extension InferenceSession {
     /// Softmax of each query's scores over the keys it may see: the attention pattern
     /// (0 on masked keys).
     /// scores: [h, T, P]  -> pattern: [h, T, P]  (in place)
-    func causalSoftmax(_ scores: UnsafeMutableBufferPointer<Float>, _ positions: Range<Int>) {
+    func causalSoftmax(block i: Int, _ scores: UnsafeMutableBufferPointer<Float>, _ positions: Range<Int>) {
         let T = positions.count
         let P = positions.upperBound
         forEachPiece(scores.count / (T * P), shared: T * P >= Self.parallelAttentionWork) { head in
             for t in 0 ..< T {
-                model.backend.softmax(scores.slice((head * T + t) * P, P), validCount: positions.lowerBound + t + 1)
+                let row = scores.slice((head * T + t) * P, P)
+                let visible = visibleKeys(block: i, query: t, positions)
+                model.backend.softmax(row.slice(visible.lowerBound, P - visible.lowerBound), validCount: visible.count)
+                for p in 0 ..< visible.lowerBound { row[p] = 0 }
             }
         }
     }
 
     /// Each query head's output: the values weighted by its pattern, z = Σ_p pattern[p] · v_p.
-    /// (Every nonzero weight is used, so a hook that patches the pattern is obeyed.)
+    /// (Every nonzero weight on a key the cache holds is used, so a hook that patches the
+    /// pattern is obeyed.)
     /// pattern: [h, T, P]  values: [P, h_kv, d_head]  -> z: [T, h, d_head]
     func weightedSumOfValues(block i: Int, pattern: UnsafeMutableBufferPointer<Float>,
                              into z: UnsafeMutableBufferPointer<Float>, _ positions: Range<Int>) {
@@ -120,14 +166,18 @@ extension InferenceSession {
         let dHead = c.headDimension
         let T = positions.count
         let P = positions.upperBound
+        let held = max(0, P - cache.slots[i]) ..< P
         z.update(repeating: 0)
         forEachPiece(c.headCount, shared: T * P >= Self.parallelAttentionWork) { head in
             let kvHead = head / c.groupSize
             for t in 0 ..< T {
                 let out = z.slice((t * c.headCount + head) * dHead, dHead)
                 let weights = pattern.slice((head * T + t) * P, P)
-                let values = cache.value(block: i, position: 0).baseAddress! + kvHead * dHead
-                backend.weightedSum(weights.readOnly, values: values, stride: cache.width, into: out)
+                cache.forEachRun(block: i, held) { run, slot in
+                    let values = cache.values[i].baseAddress! + slot * cache.width + kvHead * dHead
+                    backend.weightedSum(weights.slice(run.lowerBound, run.count).readOnly, values: values,
+                                        stride: cache.width, into: out)
+                }
             }
         }
     }

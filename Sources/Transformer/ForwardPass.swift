@@ -1,6 +1,9 @@
+import Foundation
 import Kernels
 
-// The Llama forward pass, one function per step of the lecture, in the order they run.
+// The forward pass, one function per step of the lecture, in the order they run. One pass for
+// every family: what Qwen, Gemma or Phi-3 do differently is data (`Architecture`), consulted at
+// the steps marked with the option's name; with every option off this is Llama.
 //
 // Symbols: T tokens in this call, starting at absolute position `start`; P = start + T key
 // positions visible to the last of them; d = embedding width, h / h_kv = query / key-value
@@ -17,6 +20,7 @@ extension InferenceSession {
         let x = buffers.residual.slice(0, T * c.embeddingLength)
 
         embed(tokens, into: x)
+        scaleEmbeddings(x)
         hook(.embed, [T, c.embeddingLength], x, positions)
         for block in 0 ..< c.blockCount {
             transformerBlock(block, x, positions)
@@ -44,6 +48,10 @@ extension InferenceSession {
         rmsNorm(x, weight: w.attentionNorm, into: normalized, positions,
                 scalePoint: .ln1Scale(i), normalizedPoint: .ln1Normalized(i))
         attention(block: i, normalized, into: output, positions)
+        if let gamma = w.postAttentionNorm {                         // postNorms (Gemma)
+            rmsNorm(output, weight: gamma, into: output, positions,
+                    scalePoint: .ln1PostScale(i), normalizedPoint: .ln1PostNormalized(i))
+        }
         hook(.attnOut(i), [T, d], output, positions)
         residualAdd(output, to: x)
         hook(.residMid(i), [T, d], x, positions)
@@ -51,7 +59,11 @@ extension InferenceSession {
         // MLP sub-block.
         rmsNorm(x, weight: w.mlpNorm, into: normalized, positions,
                 scalePoint: .ln2Scale(i), normalizedPoint: .ln2Normalized(i))
-        swiGLU(block: i, normalized, into: output, positions)
+        gatedMLP(block: i, normalized, into: output, positions)
+        if let gamma = w.postMLPNorm {                               // postNorms (Gemma)
+            rmsNorm(output, weight: gamma, into: output, positions,
+                    scalePoint: .ln2PostScale(i), normalizedPoint: .ln2PostNormalized(i))
+        }
         hook(.mlpOut(i), [T, d], output, positions)
         residualAdd(output, to: x)
         hook(.residPost(i), [T, d], x, positions)
@@ -68,38 +80,48 @@ extension InferenceSession {
         }
     }
 
+    /// Gemma multiplies the token embeddings by √d (`embeddingScale`; 1 elsewhere).
+    /// x: [T, d]  (in place)
+    func scaleEmbeddings(_ x: UnsafeMutableBufferPointer<Float>) {
+        let scale = model.configuration.architecture.embeddingScale
+        guard scale != 1 else { return }
+        for j in x.indices { x[j] *= scale }
+    }
+
     // MARK: - RMSNorm
 
-    /// RMSNorm of every row: out = x / √(mean(x²) + ε) ⊙ γ.
-    /// x: [T, d]  γ: [d]  -> out: [T, d]
+    /// RMSNorm of every row: out = x / √(mean(x²) + ε) ⊙ γ. With `heads`, every head of every
+    /// row is a row of its own (the q/k norms of Qwen 3 and Gemma 3, γ: [d_head]).
+    /// x: [T, d] or [T, heads, d_head]  γ: [d] or [d_head]  -> out: same shape (out may be x)
     ///
-    /// With hooks set, the divisor ("scale", [T, 1]) and x / scale ([T, d]) are computed as
-    /// separate steps so a hook can read or patch them; without hooks one kernel call per row.
+    /// With hooks set, the divisor ("scale", [T, 1] or [T, heads, 1]) and x / scale are computed
+    /// as separate steps so a hook can read or patch them; without hooks one kernel call per row.
     func rmsNorm(_ x: UnsafeMutableBufferPointer<Float>, weight gamma: UnsafeBufferPointer<Float>,
-                 into out: UnsafeMutableBufferPointer<Float>, _ positions: Range<Int>,
+                 into out: UnsafeMutableBufferPointer<Float>, _ positions: Range<Int>, heads: Int? = nil,
                  scalePoint: HookPoint, normalizedPoint: HookPoint) {
         let backend = model.backend
         let epsilon = model.configuration.rmsEpsilon
         let d = gamma.count
         let T = positions.count
+        let rows = T * (heads ?? 1)
         guard hooks != nil else {
-            for t in 0 ..< T {
+            for t in 0 ..< rows {
                 backend.rmsNorm(x.slice(t * d, d).readOnly, weight: gamma, epsilon: epsilon, into: out.slice(t * d, d))
             }
             return
         }
-        let scale = buffers.scale.slice(0, T)
-        for t in 0 ..< T {
+        let scale = buffers.scale.slice(0, rows)
+        for t in 0 ..< rows {
             let row = x.slice(t * d, d).readOnly
             scale[t] = (backend.dot(row, row) / Float(d) + epsilon).squareRoot()
         }
-        hook(scalePoint, [T, 1], scale, positions)
-        for t in 0 ..< T {
+        hook(scalePoint, heads.map { [T, $0, 1] } ?? [T, 1], scale, positions)
+        for t in 0 ..< rows {
             let inverse = 1 / scale[t]
             for j in 0 ..< d { out[t * d + j] = x[t * d + j] * inverse }
         }
-        hook(normalizedPoint, [T, d], out, positions)
-        for t in 0 ..< T {
+        hook(normalizedPoint, heads.map { [T, $0, d] } ?? [T, d], out.slice(0, rows * d), positions)
+        for t in 0 ..< rows {
             let row = out.slice(t * d, d)
             backend.mul(row.readOnly, gamma, into: row)
         }
@@ -139,7 +161,8 @@ extension InferenceSession {
 
     // MARK: - Unembedding
 
-    /// Logits of the last position (or of every position): normalized x · W_Uᵀ.
+    /// Logits of the last position (or of every position): normalized x · W_Uᵀ (+ b_U), then,
+    /// for a model with a logit softcap c, c · tanh(logit / c).
     /// x: [T, d]  W_U: [V, d]  -> logits: [T, V] or [1, V]
     func unembed(_ x: UnsafeMutableBufferPointer<Float>, allPositions: Bool, _ positions: Range<Int>) {
         let c = model.configuration
@@ -147,9 +170,14 @@ extension InferenceSession {
         let T = positions.count
         let rows = allPositions ? T : 1
         let input = allPositions ? x : x.slice((T - 1) * d, d)
-        linear(model.weights.unembedding, input, count: rows, into: buffers.logits)
+        let logits = buffers.logits.slice(0, rows * c.vocabularySize)
+        linear(model.weights.unembedding, input, count: rows, into: logits)
+        if let bias = model.weights.unembeddingBias { addBias(bias, to: logits, count: rows) }
+        if let cap = c.architecture.logitSoftcap {                   // logitSoftcap (Gemma 2)
+            for j in logits.indices { logits[j] = cap * tanhf(logits[j] / cap) }
+        }
         let shown = allPositions ? positions : positions.upperBound - 1 ..< positions.upperBound
-        hook(.logits, [rows, c.vocabularySize], buffers.logits.slice(0, rows * c.vocabularySize), shown)
+        hook(.logits, [rows, c.vocabularySize], logits, shown)
     }
 
     // MARK: - Hooks

@@ -22,6 +22,9 @@ public final class InferenceSession {
 
     public let cache: KVCache
     let buffers: Activations
+    /// RoPE of each block: the model's, or a local layer's own base; frequency factors chosen
+    /// for this session's context length.
+    let ropes: [RoPEConfig]
 
     /// A session whose KV cache holds `contextLength` positions (default: the smaller of the
     /// model's context and 4096).
@@ -33,8 +36,10 @@ public final class InferenceSession {
         }
         self.model = model
         self.batchSize = max(1, min(batchSize, length))
-        cache = KVCache(blocks: c.blockCount, capacity: length, width: c.kvWidth)
+        cache = KVCache(blocks: c.blockCount, capacity: length, width: c.kvWidth,
+                        windows: (0 ..< c.blockCount).map { c.architecture.window(block: $0) }, batch: self.batchSize)
         buffers = Activations(configuration: c, batch: self.batchSize, contextLength: length)
+        ropes = (0 ..< c.blockCount).map { model.rope(block: $0, contextLength: length) }
     }
 
     /// Forgets every cached token (a new conversation).

@@ -1,7 +1,7 @@
 import GGUF
 import Kernels
 
-/// A Llama-architecture language model: its configuration, its weights (bound in place in the
+/// A language model of one of the families Loupe runs (`Architecture.supported`): its configuration, its weights (bound in place in the
 /// memory-mapped file) and the backend that computes with them.
 ///
 /// A model holds no per-conversation state; an `InferenceSession` adds the KV cache and the
@@ -36,4 +36,19 @@ public final class Model: @unchecked Sendable {
     /// The context length a session gets when none is asked for: the model's, at most 4096
     /// (llama.cpp's default).
     public var defaultContextLength: Int { min(configuration.contextLength, 4096) }
+
+    /// The RoPE of block `i` in a session of `contextLength` positions: the model's, with a
+    /// local (sliding-window) layer's own base and no scaling, and the frequency factors of the
+    /// file (`rope_freqs`, or Phi-3's short factors up to the original context, long beyond).
+    public func rope(block i: Int, contextLength: Int) -> RoPEConfig {
+        let c = configuration
+        var rope = c.rope
+        if c.architecture.isLocal(block: i), let window = c.architecture.slidingWindow {
+            rope.freqBase = window.ropeBase
+            rope.freqScale = 1
+        }
+        rope.frequencyFactors = weights.ropeFrequencyFactors
+            ?? (contextLength > c.ropeOriginalContext ? weights.ropeFactorsLong : weights.ropeFactorsShort)
+        return rope
+    }
 }

@@ -18,7 +18,7 @@ public struct ModelError: Error, Sendable, Equatable, CustomStringConvertible {
         /// ggml dimensions (`ne[0]` first) as expected and as found.
         case wrongShape(tensor: String, expected: [Int], found: [Int])
         case uncomputableType(tensor: String, type: GGMLType, offset: Int)
-        /// A feature of the file that Loupe's Llama forward pass does not implement.
+        /// A feature of the file that Loupe's forward pass does not implement.
         case unsupportedFeature(String)
         /// The tokens to evaluate do not fit in the KV cache.
         case contextFull(needed: Int, capacity: Int)
@@ -49,7 +49,8 @@ public struct ModelError: Error, Sendable, Equatable, CustomStringConvertible {
             return error.message
         case .unknownArchitecture(let name):
             let found = name.map { "'\($0)'" } ?? "no general.architecture"
-            return "architecture \(found) is not supported; Loupe runs 'llama' (Llama, SmolLM, TinyLlama, Mistral-style) models"
+            return "architecture \(found) is not supported; Loupe runs " + Architecture.supported.map { "'\($0)'" }.joined(separator: ", ")
+                + " (Llama 2/3, SmolLM, TinyLlama, Qwen 2/2.5, Qwen 3, Gemma 3, Phi-3)"
         case .badHyperparameter(let key, let value, let expected):
             return "metadata key '\(key)' is \(value); expected \(expected)"
         case .missingTensor(let name):

@@ -27,7 +27,8 @@ struct DumpCommand: ParsableCommand {
             guard !hooks.isEmpty else { throw CLIError("give at least one --hook NAME") }
             let (model, tokenizer) = try backendOptions.load(modelOptions)
             let filter = HookFilter(hooks)
-            let points = try filter.points(blocks: model.configuration.blockCount)
+            let points = try filter.points(blocks: model.configuration.blockCount,
+                                           among: HookPoint.all(model.configuration))
             let tokens = try tokenizer.promptTokens(prompt, parseSpecial: true)
             guard tokens.count <= model.defaultContextLength else {
                 throw CLIError("\(tokens.count) tokens exceed the context of \(model.defaultContextLength)")

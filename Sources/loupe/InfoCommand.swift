@@ -33,6 +33,8 @@ struct InfoCommand: ParsableCommand {
         }
         return [
             "architecture": file.architecture ?? NSNull(),
+            "forward_pass": (try? ModelConfiguration(file: file))
+                .map { $0.describedInWords(ropeFactors: file.tensor(named: "rope_freqs.weight") != nil) } ?? NSNull(),
             "file": file.path,
             "file_size": file.fileSize,
             "version": Int(file.version),
@@ -66,6 +68,13 @@ struct InfoCommand: ParsableCommand {
         if let name = file.metadata["general.name"]?.stringValue { line("name", name) }
         if let ft = file.fileTypeName { line("file type", ft) }
         line("parameters", "\(grouped(file.parameterCount)) (\(millions(file.parameterCount)))")
+        // What the one forward pass does differently for this family (or why it cannot run it).
+        do {
+            let c = try ModelConfiguration(file: file)
+            line("forward pass", c.describedInWords(ropeFactors: file.tensor(named: "rope_freqs.weight") != nil))
+        } catch {
+            line("forward pass", "not runnable: \(error.message)")
+        }
 
         out += "\nhyperparameters\n"
         let prefix = arch + "."

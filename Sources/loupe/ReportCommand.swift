@@ -44,7 +44,7 @@ struct ReportCommand: ParsableCommand {
             let file = URL(fileURLWithPath: path).lastPathComponent
             let type = model.file.fileTypeName.map { " (\($0))" } ?? ""
             let facts: [(name: String, value: String)] = [
-                ("architecture", c.architecture), ("layers", "\(c.blockCount)"),
+                ("architecture", c.architecture.name), ("layers", "\(c.blockCount)"),
                 ("heads", "\(c.headCount) query, \(c.kvHeadCount) key/value"), ("d_model", "\(c.embeddingLength)"),
                 ("d_head", "\(c.headDimension)"), ("d_ff", "\(c.feedForwardLength)"),
                 ("vocabulary", "\(c.vocabularySize)"), ("kernels", model.backend.name),

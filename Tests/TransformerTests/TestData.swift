@@ -17,8 +17,24 @@ enum TestData {
     /// The cases of the SmolLM2 reference (`Tests/Conformance/smollm2`).
     static func smolLM2Cases() throws -> [Case] { try cases(Conformance.data("smollm2/smollm2-135m-q4_1.ref.json")) }
 
+    /// Gemma 3 270M (fetched by `Weights/setup.sh`).
+    static func gemma3() throws -> String { try Conformance.gemma3() }
+
     /// The cases of a tiny model's reference (`tiny-q4_1`, …).
     static func tinyCases(_ name: String) throws -> [Case] { try cases(Conformance.reference("tiny/\(name)")) }
+
+    /// The five-architecture conformance data (`Tests/Conformance/archs`: tiny random models of
+    /// llama3, qwen2, qwen3, gemma3, phi3 with llama.cpp's and exact float64 references).
+    static let archNames = Conformance.architectures
+    static let archTypes = Conformance.architectureTypes
+
+    /// The model file of `arch` (`gemma3`) in `type` (`f32`, `q8_0`, `q4_k`).
+    static func archModel(arch: String, type: String) throws -> String { try Conformance.archModel(arch, type) }
+
+    /// The reference cases of `arch` in `type`.
+    static func archCases(arch: String, type: String) throws -> [Case] {
+        try cases(Conformance.reference("archs/\(arch)-\(type)"))
+    }
 
     /// One case of a `.ref.json` file.
     struct Case {
@@ -35,7 +51,12 @@ enum TestData {
         let exactMargins: [Double]
     }
 
+<<<<<<< HEAD
     static func cases(_ data: Data) throws -> [Case] {
+=======
+    static func cases(_ url: URL) throws -> [Case] {
+        let data = try contents(url)
+>>>>>>> archs
         let root = try JSONSerialization.jsonObject(with: data) as! [String: Any]
         func top(_ value: Any?) -> [[(Int, Double)]] {
             (value as? [[[Double]]] ?? []).map { $0.map { (Int($0[0]), $0[1]) } }

@@ -57,6 +57,13 @@ public struct LogitLens {
                 }
             }
         }
+        // As the forward pass's `unembed`: the bias and the logit softcap, when the model has them.
+        if let bias = model.weights.unembeddingBias {
+            for j in logits.indices { logits[j] += bias[j % c.vocabularySize] }
+        }
+        if let cap = c.architecture.logitSoftcap {
+            for j in logits.indices { logits[j] = cap * tanhf(logits[j] / cap) }
+        }
         return logits
     }
 

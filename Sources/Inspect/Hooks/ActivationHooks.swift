@@ -22,9 +22,11 @@ public final class ActivationHooks: ForwardHooks {
     /// Called with every activation (after patches), when set.
     public var observer: ((HookedActivation) -> Void)?
 
-    /// Hooks caching the points of `filter` (none when nil) and applying `patches`.
-    public init(cache filter: HookFilter? = nil, patches: [Patch] = [], blocks: Int) throws(HookNameError) {
-        cachedPoints = Set(try filter?.points(blocks: blocks) ?? [])
+    /// Hooks caching the points of `filter` (none when nil) and applying `patches`; `points`:
+    /// the model's hook points (`HookPoint.all(configuration)`; default: a Llama model's).
+    public init(cache filter: HookFilter? = nil, patches: [Patch] = [], blocks: Int,
+                points: [HookPoint]? = nil) throws(HookNameError) {
+        cachedPoints = Set(try filter?.points(blocks: blocks, among: points) ?? [])
         for patch in patches { add(patch) }
     }
 

@@ -14,7 +14,8 @@ extension InferenceSession {
     /// `run_with_cache(names_filter=…)` combined with `run_with_hooks`.)
     ///   tokens: [T]  -> logits: [T, V], cache
     public func run(_ tokens: [Int], cache filter: HookFilter? = nil, patches: [Patch] = []) throws -> HookedRunResult {
-        let hooks = try ActivationHooks(cache: filter, patches: patches, blocks: model.configuration.blockCount)
+        let hooks = try ActivationHooks(cache: filter, patches: patches, blocks: model.configuration.blockCount,
+                                        points: HookPoint.all(model.configuration))
         let previous = self.hooks
         self.hooks = hooks
         defer { self.hooks = previous }

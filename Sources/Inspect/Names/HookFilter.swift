@@ -18,12 +18,13 @@ public struct HookFilter: Sendable, Equatable {
     public static let all = HookFilter(["*"])
 
     /// The points the filter selects, in forward-pass order. Throws `HookNameError` for a name
-    /// that is neither a hook point nor a glob matching one.
-    public func points(blocks: Int) throws(HookNameError) -> [HookPoint] {
-        let every = HookPoint.all(blocks: blocks)
+    /// that is neither a hook point nor a glob matching one. `every`: the model's points
+    /// (`HookPoint.all(configuration)`; default: a Llama model's).
+    public func points(blocks: Int, among every: [HookPoint]? = nil) throws(HookNameError) -> [HookPoint] {
+        let every = every ?? HookPoint.all(blocks: blocks)
         var chosen = Set<HookPoint>()
         for pattern in patterns {
-            if let point = HookPoint.named(pattern, blocks: blocks) {
+            if let point = HookPoint.named(pattern, blocks: blocks), every.contains(point) {
                 chosen.insert(point)
                 continue
             }

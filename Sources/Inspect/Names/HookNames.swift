@@ -74,8 +74,16 @@ extension HookPoint {
         case "pre", "mlp_pre": return .mlpPre(block)
         case "pre_linear", "mlp_pre_linear": return .mlpPreLinear(block)
         case "post", "mlp_post": return .mlpPost(block)
-        case "scale": return layer == "ln2" ? .ln2Scale(block) : .ln1Scale(block)
-        case "normalized": return layer == "ln2" ? .ln2Normalized(block) : .ln1Normalized(block)
+        case "scale", "normalized":
+            let scale = short == "scale"
+            switch layer {
+            case "ln2": return scale ? .ln2Scale(block) : .ln2Normalized(block)
+            case "ln1_post": return scale ? .ln1PostScale(block) : .ln1PostNormalized(block)
+            case "ln2_post": return scale ? .ln2PostScale(block) : .ln2PostNormalized(block)
+            case "q_norm": return scale ? .qNormScale(block) : .qNormNormalized(block)
+            case "k_norm": return scale ? .kNormScale(block) : .kNormNormalized(block)
+            default: return scale ? .ln1Scale(block) : .ln1Normalized(block)
+            }
         default: return nil
         }
     }
@@ -106,10 +114,11 @@ extension HookPoint {
     }
 }
 
-/// The node names llama.cpp's Llama graph uses, in graph order.
+/// The node names llama.cpp's graphs use (Llama's, plus Qwen 3's and Gemma 3's norms), in graph order.
 private let llamaCppNodeNames = [
-    "inp_embd", "attn_norm", "Qcur", "Kcur", "Vcur", "kq", "kq_soft_max", "kqv_out", "attn_out", "ffn_inp",
-    "ffn_norm", "ffn_gate", "ffn_up", "ffn_swiglu", "ffn_out", "l_out", "result_norm", "result_output",
+    "inp_embd", "attn_norm", "Qcur_normed", "Kcur_normed", "Qcur", "Kcur", "Vcur", "kq", "kq_soft_max", "kqv_out",
+    "attn_post_norm", "attn_out", "ffn_inp", "ffn_norm", "ffn_gate", "ffn_up", "ffn_swiglu", "ffn_post_norm", "ffn_out",
+    "l_out", "result_norm", "result_output",
 ]
 
 /// llama.cpp node → hook point (`block` is −1 for model-wide nodes).
@@ -119,6 +128,10 @@ private func llamaCppPoint(_ node: String, _ block: Int) -> HookPoint? {
     switch node {
     case "inp_embd": .embed
     case "attn_norm": .ln1Normalized(block)
+    case "Qcur_normed": .qNormNormalized(block)
+    case "Kcur_normed": .kNormNormalized(block)
+    case "attn_post_norm": .ln1PostNormalized(block)
+    case "ffn_post_norm": .ln2PostNormalized(block)
     case "Qcur": .rotQ(block)
     case "Kcur": .rotK(block)
     case "Vcur": .v(block)

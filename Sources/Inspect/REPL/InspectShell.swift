@@ -304,10 +304,12 @@ public final class InspectShell {
         switch point {
         case .k, .rotK: return (b.key, attentionInput())
         case .v: return (b.value, attentionInput())
-        case .attnScores, .pattern, .z, .attnOut: return (b.attentionOutput, trace[.z(block)]!.values)
+        case .attnScores, .pattern, .z, .ln1PostScale, .ln1PostNormalized, .attnOut:
+            return (b.attentionOutput, trace[.z(block)]!.values)
         case .residMid, .ln2Scale, .ln2Normalized, .mlpPre: return (b.gate, mlpInput())
         case .mlpPreLinear: return (b.up, mlpInput())
-        case .mlpPost, .mlpOut, .residPost: return (b.down, trace[.mlpPost(block)]!.values)
+        case .mlpPost, .ln2PostScale, .ln2PostNormalized, .mlpOut, .residPost:
+            return (b.down, trace[.mlpPost(block)]!.values)
         default: return (b.query, attentionInput())
         }
     }

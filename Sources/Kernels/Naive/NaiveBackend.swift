@@ -44,8 +44,8 @@ public struct NaiveBackend: Backend {
         for i in 0..<n { out[i] = x[i] * scale * weight[i] }
     }
 
-    /// Rotates pairs of each head by the angle position · freqScale · base^(−2i/dimensions),
-    /// pair i being (2i, 2i+1) in `.normal` style and (i, i + dimensions/2) in `.neox` style.
+    /// Rotates pairs of each head by the angle position · freqScale · base^(−2i/dimensions) / f_i
+    /// (f_i the frequency factors, or 1), scaled by `magnitude`, pair i being (2i, 2i+1) in `.normal` style and (i, i + dimensions/2) in `.neox` style.
     /// Angles are computed in Double: positions in the thousands need more than Float's 24 bits.
     public func rope(_ x: UnsafeMutableBufferPointer<Float>, heads: Int, headDim: Int, position: Int,
                      config: RoPEConfig) {
@@ -53,9 +53,8 @@ public struct NaiveBackend: Backend {
         for h in 0..<heads {
             let head = x.baseAddress! + h * headDim
             for i in 0..<dims / 2 {
-                let theta = Double(position) * Double(config.freqScale)
-                    * pow(Double(config.freqBase), -2 * Double(i) / Double(dims))
-                let cosTheta = Float(cos(theta)), sinTheta = Float(sin(theta))
+                let theta = config.angle(pair: i, position: position)
+                let cosTheta = Float(cos(theta)) * config.rotationScale, sinTheta = Float(sin(theta)) * config.rotationScale
                 let (a, b) = config.style == .normal ? (2 * i, 2 * i + 1) : (i, i + dims / 2)
                 let x0 = head[a], x1 = head[b]
                 head[a] = x0 * cosTheta - x1 * sinTheta

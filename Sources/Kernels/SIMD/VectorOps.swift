@@ -81,14 +81,14 @@ func simdScale(_ x: UnsafeMutablePointer<Float>, _ s: Float, _ n: Int) {
 }
 
 /// The angles of RoPE for one position, computed once per call and shared by every head:
-/// cos and sin of position · freqScale · base^(−2i/dimensions) for pair i, in Double as the
+/// cos and sin of `config.angle(pair: i)` (times `rotationScale`) for pair i, in Double as the
 /// naive backend does.
 func ropeAngles(position: Int, config: RoPEConfig, cos c: UnsafeMutablePointer<Float>, sin s: UnsafeMutablePointer<Float>) {
     let dims = config.dimensions
+    let scale = config.rotationScale
     for i in 0..<dims / 2 {
-        let theta = Double(position) * Double(config.freqScale)
-            * pow(Double(config.freqBase), -2 * Double(i) / Double(dims))
-        c[i] = Float(cos(theta))
-        s[i] = Float(sin(theta))
+        let theta = config.angle(pair: i, position: position)
+        c[i] = Float(cos(theta)) * scale
+        s[i] = Float(sin(theta)) * scale
     }
 }
