@@ -18,6 +18,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // `loupe web`'s HTTP server (and `loupe serve`'s).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
     ],
     targets: [
         // MARK: - File format
@@ -36,10 +39,20 @@ let package = Package(
         .target(name: "Decoding", dependencies: ["Transformer", "Tokenizers", "Kernels"]),
         .target(name: "Inspect", dependencies: ["Transformer", "Decoding", "Tokenizers", "Kernels", "GGUF"]),
 
+        // MARK: - The glass box in the browser (`loupe web`)
+        /// The JSON API's requests, responses and handlers, independent of any HTTP framework.
+        .target(name: "GlassBox", dependencies: ["Inspect", "Transformer", "Decoding", "Tokenizers", "Kernels", "GGUF"]),
+        /// The page and the Hummingbird routes that serve GlassBox under `/loupe/v1/`.
+        .target(name: "GlassBoxHTTP", dependencies: [
+            "GlassBox",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ], resources: [.copy("Page")]),
+
         // MARK: - Umbrella and command line
         .target(name: "Loupe", dependencies: ["GGUF", "Kernels", "Tokenizers", "Transformer", "Decoding", "Inspect"]),
         .executableTarget(name: "loupe", dependencies: [
-            "Loupe",
+            "Loupe", "GlassBox", "GlassBoxHTTP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "loupe-benchmarks", dependencies: ["Loupe"], path: "Benchmarks",

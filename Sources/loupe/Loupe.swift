@@ -22,6 +22,7 @@ struct LoupeCommand: ParsableCommand {
             DumpCommand.self,
             ReportCommand.self,
             BenchCommand.self,
+            WebCommand.self,
         ]
     )
 }
