@@ -70,6 +70,8 @@ let package = Package(
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Transformer", "Tokenizers"]),
         .testTarget(name: "InspectTests", dependencies: ["Inspect"]),
         .testTarget(name: "LoupeCLITests", dependencies: ["Loupe"]),
+        .testTarget(name: "GlassBoxTests", dependencies: ["GlassBox", "GlassBoxHTTP", "Loupe"],
+                    exclude: ["browser_test.py"]),
     ],
     swiftLanguageModes: [.v6]
 )

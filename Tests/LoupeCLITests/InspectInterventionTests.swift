@@ -64,6 +64,6 @@ struct InspectInterventionTests {
         #expect(r.status == 0, "\(r.stderr)")
         let page = try String(contentsOfFile: out, encoding: .utf8)
         #expect(page.contains("<html lang=\"fr\">"))
-        #expect(page.contains("Motifs d'attention") && page.contains("Flux résiduel"))
+        #expect(page.contains("Rapport Loupe") && page.contains("Flux résiduel") && page.contains("Motifs d"))
     }
 }
