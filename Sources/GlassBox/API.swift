@@ -45,7 +45,7 @@ public struct AblationSpec: Codable, Sendable, Hashable {
         case "mlp": a = .mlp(layer: layer)
         default: throw APIError.badRequest("ablation kind '\(kind)': use head, attn or mlp")
         }
-        try a.validate(blocks: blocks, heads: heads)
+        do { try a.validate(blocks: blocks, heads: heads) } catch { throw APIError.badRequest(error.description) }
         return a
     }
 }

@@ -70,7 +70,8 @@ struct APITests {
         let pattern = try #require(en.first { $0.name == "blocks.0.attn.hook_attn_scores" })
         #expect(pattern.shape == [9, 5, 5])
         #expect(pattern.summary.masked == 90)
-        #expect(pattern.histogram.counts.reduce(0, +) == 9 * 25 - 90)
+        let counted: Int = pattern.histogram.counts.reduce(0, +)
+        #expect(counted == 135)   // 9 heads × 25 cells − 90 masked
         let embed = en[0]
         let dir = try Fixture.dump(["hook_embed"])
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -15,7 +15,7 @@ enum Fixture {
     static let prompt = "The capital of France is"
 
     /// One glass box on SmolLM2 for the whole suite (loading maps the file; cheap, but once is enough).
-    nonisolated(unsafe) static let box: GlassBox? = {
+    static let box: GlassBox? = {
         guard hasSmolLM2, let file = try? GGUFFile(path: smolLM2) else { return nil }
         guard let model = try? Model(file: file, backend: SIMDBackend(threads: ThreadPool.coreCount)),
               let tokenizer = try? Tokenizer(file: file) else { return nil }

@@ -7,7 +7,9 @@ import Testing
 struct WebPageTests {
     @Test("load, type a prompt, tokens, click a token, h heatmaps of T×T, French, ablate a head, playground, kernels")
     func page() throws {
-        let python = try #require(["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) },
+        // The python3 of PATH (where `pip install` put Playwright), else the system's.
+        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/python3" }
+        let python = try #require((path + ["/usr/bin/python3"]).first { FileManager.default.isExecutableFile(atPath: $0) },
                                   "python3 is required (Weights/setup.sh --tests)")
         let prompt = "The capital of France is"
         let dump = try Fixture.dump(["hook_embed", "blocks.0.attn.hook_pattern", "blocks.1.attn.hook_attn_scores", "blocks.4.hook_mlp_out"],
@@ -42,20 +44,16 @@ final class WebServer {
         try process.run()
         // "loupe web: open http://127.0.0.1:PORT/ (…)" within 60 s.
         let reader = pipe.fileHandleForReading
-        var text = ""
+        let output = OutputText()
         let deadline = Date().addingTimeInterval(60)
-        let lock = NSLock()
-        reader.readabilityHandler = { handle in
-            let data = handle.availableData
-            lock.withLock { text += String(decoding: data, as: UTF8.self) }
-        }
+        reader.readabilityHandler = { handle in output.append(handle.availableData) }
         var found: String?
+        var text = ""
         while found == nil, Date() < deadline, process.isRunning {
             Thread.sleep(forTimeInterval: 0.05)
-            lock.withLock {
-                if let start = text.range(of: "open "), let end = text[start.upperBound...].firstIndex(of: " ") {
-                    found = String(text[start.upperBound ..< end])
-                }
+            text = output.text
+            if let start = text.range(of: "open "), let end = text[start.upperBound...].firstIndex(of: " ") {
+                found = String(text[start.upperBound ..< end])
             }
         }
         guard let found else {
@@ -71,4 +69,13 @@ final class WebServer {
             process.waitUntilExit()
         }
     }
+}
+
+/// Text a pipe's handler appends to from another thread.
+final class OutputText: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = ""
+
+    func append(_ data: Data) { lock.withLock { value += String(decoding: data, as: UTF8.self) } }
+    var text: String { lock.withLock { value } }
 }
