@@ -18,7 +18,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        // `loupe serve`'s HTTP server.
+        // `loupe serve`'s and `loupe web`'s HTTP server.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
@@ -53,10 +53,20 @@ let package = Package(
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]),
 
+        // MARK: - The glass box in the browser (`loupe web`)
+        /// The JSON API's requests, responses and handlers, independent of any HTTP framework.
+        .target(name: "GlassBox", dependencies: ["Inspect", "Transformer", "Decoding", "Tokenizers", "Kernels", "GGUF"]),
+        /// The page and the Hummingbird routes that serve GlassBox under `/loupe/v1/`.
+        .target(name: "GlassBoxHTTP", dependencies: [
+            "GlassBox",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ], resources: [.copy("Page")]),
+
         // MARK: - Umbrella and command line
         .target(name: "Loupe", dependencies: ["GGUF", "Kernels", "Tokenizers", "Grammar", "Transformer", "Decoding", "Inspect"]),
         .executableTarget(name: "loupe", dependencies: [
-            "Loupe", "Server",
+            "Loupe", "Server", "GlassBox", "GlassBoxHTTP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "loupe-benchmarks", dependencies: ["Loupe"], path: "Benchmarks",
@@ -80,6 +90,8 @@ let package = Package(
         .testTarget(name: "InspectTests", dependencies: ["Inspect", "ConformanceData"]),
         .testTarget(name: "LoupeCLITests", dependencies: ["Loupe", "ConformanceData"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Loupe"], exclude: ["openai_client_test.py"]),
+        .testTarget(name: "GlassBoxTests", dependencies: ["GlassBox", "GlassBoxHTTP", "Loupe"],
+                    exclude: ["browser_test.py"]),
     ],
     swiftLanguageModes: [.v6]
 )

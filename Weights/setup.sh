@@ -4,7 +4,8 @@
 #   Weights/setup.sh smollm2    OpenBLAS + SmolLM2 only
 #   Weights/setup.sh --tests    also what the test suite uses: headless Chromium (report tests),
 #                               llama.cpp's vocabulary test files and grammars (Weights/llama.cpp),
-#                               Python's jsonschema and openai packages (grammar and server tests)
+#                               Python's jsonschema, openai and playwright packages (grammar,
+#                               server and web page tests; playwright drives Debian's chromium)
 # Idempotent: what is already there is checked, not fetched again.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -45,9 +46,9 @@ fi
 if [ "$tests" = yes ]; then
   "$here/fetch.sh" llama.cpp
   # Python tools the tests drive: a JSON Schema validator and the official OpenAI client.
-  if ! python3 -c 'import jsonschema, openai' 2>/dev/null; then
-    echo "setup: installing Python's jsonschema and openai (for the grammar and server tests)"
-    python3 -m pip install --quiet --disable-pip-version-check jsonschema openai 2>/dev/null \
-      || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages jsonschema openai
+  if ! python3 -c 'import jsonschema, openai, playwright' 2>/dev/null; then
+    echo "setup: installing Python's jsonschema, openai and playwright (for the grammar, server and web tests)"
+    python3 -m pip install --quiet --disable-pip-version-check jsonschema openai playwright 2>/dev/null \
+      || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages jsonschema openai playwright
   fi
 fi

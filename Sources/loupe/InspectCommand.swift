@@ -16,6 +16,7 @@ struct InspectCommand: ParsableCommand {
     @OptionGroup var backendOptions: BackendOptions
     @Option(name: .shortAndLong, help: "A prompt to run before the first command.")
     var prompt: String?
+    @OptionGroup var languageOptions: LanguageOptions
     @Flag(name: .customLong("no-color"), help: "Shade heatmaps with ░▒▓█ even when the terminal has 256 colours.")
     var noColor = false
 
@@ -25,7 +26,8 @@ struct InspectCommand: ParsableCommand {
             let editor = LineEditor()
             let shading = noColor ? .characters
                 : Shading.detect(isTerminal: editor.isInteractive, environment: ProcessInfo.processInfo.environment)
-            let shell = InspectShell(model: model, tokenizer: tokenizer, shading: shading) { print($0) }
+            let shell = InspectShell(model: model, tokenizer: tokenizer, shading: shading,
+                                     language: try languageOptions.language()) { print($0) }
             if editor.isInteractive {
                 print("loupe inspect: \(modelOptions.model ?? "default model"), \(model.configuration.blockCount) layers. Type help.")
             }

@@ -23,6 +23,7 @@ struct LoupeCommand: ParsableCommand {
             ReportCommand.self,
             BenchCommand.self,
             ServeCommand.self,
+            WebCommand.self,
         ]
     )
 }

@@ -20,6 +20,7 @@ struct ReportCommand: ParsableCommand {
     var prompt: String
     @Option(help: "The HTML file to write.")
     var out: String = "report.html"
+    @OptionGroup var languageOptions: LanguageOptions
     @Option(name: .customLong("max-tokens"), help: "Refuse prompts longer than this many tokens.")
     var maxTokens: Int = 64
 
@@ -49,7 +50,9 @@ struct ReportCommand: ParsableCommand {
                 ("d_head", "\(c.headDimension)"), ("d_ff", "\(c.feedForwardLength)"),
                 ("vocabulary", "\(c.vocabularySize)"), ("kernels", model.backend.name),
             ]
-            let page = try HTMLReport(run: run, model: file + type, prompt: prompt, facts: facts).html()
+            var report = HTMLReport(run: run, model: file + type, prompt: prompt, facts: facts)
+            report.language = try languageOptions.language()
+            let page = try report.html()
             do {
                 try Data(page.utf8).write(to: URL(fileURLWithPath: out))
             } catch {

@@ -73,3 +73,16 @@ struct SamplingOptions: ParsableArguments {
 func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
+
+/// `--lang en|fr` for the commands that explain (inspect, report); without it, the language of
+/// `LC_ALL`, `LC_MESSAGES` or `LANG` (French when it starts with `fr`).
+struct LanguageOptions: ParsableArguments {
+    @Option(name: .customLong("lang"), help: "Language of explanations: en or fr (default: from LANG/LC_ALL).")
+    var lang: String?
+
+    func language() throws -> Language {
+        guard let lang else { return Language.from(environment: ProcessInfo.processInfo.environment) }
+        guard let language = Language(code: lang) else { throw CLIError("--lang \(lang): Loupe speaks en and fr") }
+        return language
+    }
+}

@@ -51,6 +51,9 @@ public final class Generator {
     public var sampler: SamplerChain
     /// Print control tokens (`<|im_end|>`) too, as llama.cpp's `--special`.
     public var showSpecialTokens = false
+    /// Sees the candidates before and after each sampler at every step (as `SamplerChain.sample`'s
+    /// `observe`): the glass box shows them next to each generated token.
+    public var observeSampling: ((String, Candidates) -> Void)?
 
     public init(session: InferenceSession, tokenizer: Tokenizer, sampler: SamplerChain) {
         self.session = session
@@ -77,7 +80,7 @@ public final class Generator {
         while true {
             if maxTokens >= 0, result.tokens.count >= maxTokens { result.stopReason = .tokenLimit; break }
             if shouldStop() { result.stopReason = .interrupted; break }
-            let token = sampler.sample(logits)
+            let token = sampler.sample(logits, observe: observeSampling)
             sampler.acceptGenerated(token)
             if tokenizer.isEndOfGeneration(token) { result.stopReason = .endOfGeneration; break }
             result.tokens.append(token)

@@ -7,7 +7,7 @@ import Tokenizers
 public struct SamplerView {
     /// One stage: the sampler's name, how many candidates remain, and the most likely ones
     /// with their probability after it.
-    public struct Stage {
+    public struct Stage: Sendable {
         public let name: String
         public let remaining: Int
         public let top: [TokenGuess]
@@ -15,6 +15,8 @@ public struct SamplerView {
         /// the previous stage's logits).
         public var removed = 0
         public var removedMass: Float = 0
+        /// The token a selecting stage (greedy, distribution) chose.
+        public var selected: TokenGuess? = nil
     }
 
     public var temperature: Float
@@ -63,6 +65,30 @@ public struct SamplerView {
             }
         }
         return stages
+    }
+
+    /// The stages of any sampler chain (`SamplingParameters.makeChain()`, the one `generate` uses),
+    /// with `k` tokens each, as the chain's observer sees them; and the token it selects.
+    public static func stages(of chain: SamplerChain, logits: UnsafeBufferPointer<Float>, k: Int,
+                              tokenizer: Tokenizer?) -> (stages: [Stage], selected: Int) {
+        var stages: [Stage] = []
+        let id = chain.sample(logits) { name, candidates in stages.append(stage(name, candidates, k: k, tokenizer: tokenizer)) }
+        return (stages, id)
+    }
+
+    /// One observed stage: its `k` most likely candidates, and the selected one if any.
+    public static func stage(_ name: String, _ candidates: Candidates, k: Int, tokenizer: Tokenizer?) -> Stage {
+        func guess(_ c: TokenCandidate) -> TokenGuess {
+            TokenGuess(id: c.id, piece: tokenizer?.piece(c.id) ?? "#\(c.id)", probability: c.probability)
+        }
+        var stage = Stage(name: name == "logits" ? "softmax(logits)" : name, remaining: candidates.tokens.count,
+                          top: candidates.top(k).map(guess))
+        if let index = candidates.selected {
+            // The probability the draw used: softmax over what was left.
+            let id = candidates.tokens[index].id
+            stage.selected = stage.top.first { $0.id == id } ?? candidates.top(candidates.tokens.count).first { $0.id == id }.map(guess)
+        }
+        return stage
     }
 
     /// Draws a token with the chain followed by a seeded random draw (greedy when temperature ≤ 0).

@@ -40,6 +40,15 @@ public enum TextPictures {
         }.joined(separator: "\n")
     }
 
+    /// Two blocks of lines next to each other, the left one padded to `width` characters.
+    public static func sideBySide(_ left: String, _ right: String, width: Int) -> String {
+        let l = left.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let r = right.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        return (0 ..< max(l.count, r.count)).map { i in
+            pad(i < l.count ? l[i] : "", width) + (i < r.count ? r[i] : "")
+        }.joined(separator: "\n")
+    }
+
     /// A token's text in quotes with control characters escaped.
     static func quoted(_ piece: String) -> String {
         "\"" + piece.replacingNewlines() + "\""

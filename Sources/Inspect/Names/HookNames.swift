@@ -12,6 +12,11 @@ public struct HookNameError: Error, Sendable, Equatable, CustomStringConvertible
     public let name: String
     public let blocks: Int
 
+    public init(name: String, blocks: Int) {
+        self.name = name
+        self.blocks = blocks
+    }
+
     public var description: String {
         "unknown hook point '\(name)'; use a TransformerLens name (blocks.0.attn.hook_pattern), "
             + "a shorthand (pattern 0, resid_post 3, (\"q\", 1)), a llama.cpp node (kq_soft_max-0, l_out-3) "

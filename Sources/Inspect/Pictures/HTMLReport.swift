@@ -28,6 +28,8 @@ public struct HTMLReport: Sendable {
     public var residualNormLabels: [String]?
     /// Facts listed under the title as "name: value" (layers, heads, backend…).
     public var facts: [(name: String, value: String)]
+    /// The language of the headings and notes.
+    public var language: Language = .en
 
     public init(model: String, prompt: String, tokens: [String], tokenIDs: [Int] = [],
                 attention: [[[[Float]]]], lensTokens: [[String]], lensProbabilities: [[Float]],
@@ -52,9 +54,11 @@ public struct HTMLReport: Sendable {
             throw PictureError("report: \(tokenIDs.count) token ids for \(tokens.count) tokens")
         }
         let e = SVGWriter.escape
+        let text = language.strings.report
+        func t(_ key: String) -> String { e(text[key] ?? key) }
         var page = """
             <!DOCTYPE html>
-            <html lang="en">
+            <html lang="\(language.rawValue)">
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -63,7 +67,7 @@ public struct HTMLReport: Sendable {
             </head>
             <body>
             <header>
-            <h1>Loupe report</h1>
+            <h1>\(t("title"))</h1>
             <p class="model">\(e(model))</p>
 
             """
@@ -71,40 +75,30 @@ public struct HTMLReport: Sendable {
             page += "<ul class=\"facts\">"
                 + facts.map { "<li><span>\(e($0.name))</span> \(e($0.value))</li>" }.joined() + "</ul>\n"
         }
-        page += "</header>\n<section id=\"prompt\">\n<h2>Prompt and tokens</h2>\n"
+        page += "</header>\n<section id=\"prompt\">\n<h2>\(t("tokens"))</h2>\n"
         page += "<pre class=\"prompt\">\(e(prompt))</pre>\n<ol class=\"tokens\" start=\"0\">"
         for (i, token) in tokens.enumerated() {
             let id = tokenIDs.isEmpty ? "" : "<small>\(tokenIDs[i])</small>"
             page += "<li><b>\(e(TokenLabel.display(token, limit: 24)))</b>\(id)</li>"
         }
-        page += "</ol>\n<p class=\"note\">\(tokens.count) tokens. ␣ marks a space that belongs to the token; "
-            + "the number under each token is its id in the vocabulary.</p>\n</section>\n"
+        page += "</ol>\n<p class=\"note\">\(tokens.count) \(t("tokensNote"))</p>\n</section>\n"
 
-        page += "<section id=\"residual\">\n<h2>Residual stream</h2>\n"
-            + "<p class=\"note\">Each block adds its attention and MLP output to the residual stream, so its norm "
-            + "grows with depth. A token that many heads use as a resting place (an attention sink, often the first) "
-            + "grows much larger.</p>\n"
+        page += "<section id=\"residual\">\n<h2>\(t("residual"))</h2>\n<p class=\"note\">\(t("residualNote"))</p>\n"
         page += "<figure>" + (try ResidualNormChart(tokens: tokens, norms: residualNorms,
                                                      layerLabels: residualNormLabels).svg()) + "</figure>\n</section>\n"
 
-        page += "<section id=\"lens\">\n<h2>Logit lens</h2>\n"
-            + "<p class=\"note\">Apply the final norm and the unembedding to the residual stream after each layer: "
-            + "which token would the model predict next if it stopped there? Read a column downwards to watch the "
-            + "prediction form.</p>\n"
+        page += "<section id=\"lens\">\n<h2>\(t("lens"))</h2>\n<p class=\"note\">\(t("lensNote"))</p>\n"
         page += "<figure>" + (try LogitLensTable(tokens: tokens, topTokens: lensTokens,
                                                  probabilities: lensProbabilities, layerLabels: lensLabels).svg()) + "</figure>\n</section>\n"
 
-        page += "<section id=\"attention\">\n<h2>Attention patterns</h2>\n"
-            + "<p class=\"note\">For every layer and head: row = the query token, column = the key token it attends "
-            + "to, darker = more weight (colour ∝ √weight so that small weights show). Each row sums to 1. Hatched "
-            + "cells are future tokens, hidden by the causal mask. Hover a cell for its value.</p>\n"
+        page += "<section id=\"attention\">\n<h2>\(t("attention"))</h2>\n<p class=\"note\">\(t("attentionNote"))</p>\n"
             + "<div class=\"layers\">\n"
         for (layer, patterns) in attention.enumerated() {
             var heatmap = AttentionHeatmap(tokens: tokens, patterns: patterns, layer: layer)
             heatmap.maskPatternID = "masked-\(layer)"
             page += "<figure class=\"layer\" id=\"layer-\(layer)\">" + (try heatmap.svg()) + "</figure>\n"
         }
-        page += "</div>\n</section>\n<footer>Made by Loupe. This page is self-contained: no script, no network.</footer>\n"
+        page += "</div>\n</section>\n<footer>\(t("footer"))</footer>\n"
             + "</body>\n</html>\n"
         return page
     }

@@ -25,14 +25,24 @@ public final class InspectShell {
     public var samplers = SamplerView(temperature: 0.8, topK: 40, topP: 0.95)
     /// Seed of `sample`'s draws (each draw uses seed + number of tokens, so a script repeats).
     public var seed: UInt32 = 42
+    /// The language of explanations, help and messages.
+    public var language: Language
+    /// The parts of the model switched off (`ablate`); the trace runs with their patches.
+    public private(set) var ablations: [Ablation] = []
+    /// The last-position logits of the unablated model, while something is ablated (for `top`).   [V]
+    private var originalLogits: [Float]?
     private let write: (String) -> Void
 
-    public init(model: Model, tokenizer: Tokenizer, shading: Shading = .characters, write: @escaping (String) -> Void) {
+    public init(model: Model, tokenizer: Tokenizer, shading: Shading = .characters, language: Language = .en,
+                write: @escaping (String) -> Void) {
         self.model = model
         self.tokenizer = tokenizer
         self.shading = shading
+        self.language = language
         self.write = write
     }
+
+    private var strings: Strings { language.strings }
 
     private var blocks: Int { model.configuration.blockCount }
     private var labels: [String] { tokens.map { tokenizer.piece($0) } }
@@ -46,7 +56,7 @@ public final class InspectShell {
         let rest = line.drop { $0 == " " }.dropFirst(command.count).trimmingCharacters(in: .whitespaces)
         do {
             switch command {
-            case "help", "?": write(Self.help)
+            case "help", "?": write(strings.help)
             case "quit", "exit", "q": return false
             case "prompt": try setPrompt(rest)
             case "tokens": try showTokens()
@@ -63,6 +73,8 @@ public final class InspectShell {
             case "sample": try sample()
             case "grammar": try setGrammar(rest, schema: false)
             case "schema": try setGrammar(rest, schema: true)
+            case "ablate": try ablate(arguments)
+            case "restore": try restore()
             case "kernels": try kernels()
             case "block": try block(arguments)
             case "save": try save(arguments)
@@ -74,27 +86,8 @@ public final class InspectShell {
         return true
     }
 
-    /// The command list.
-    public static let help = """
-        Commands (names: TransformerLens blocks.3.attn.hook_pattern, shorthand pattern 3, llama.cpp kq_soft_max-3):
-          prompt TEXT        tokenize TEXT and run the forward pass (recording every step)
-          tokens             the tokens: position, id, text
-          step [N]           go into the next operation (N of them)
-          next               go over the rest of this layer, to the start of the next one
-          run                go to the end: the logits
-          show [NAME]        shape, min/max/mean/std, first and last values (default: the current step)
-          attn L [H]         attention pattern of layer L (head H, or every head)
-          lens               logit lens: the top token of every layer at every position
-          top [K]            next-token probabilities before and after each sampler
-          temp T · topk K · topp P    change a sampler, then show top
-          sample             draw a token with those samplers and append it
-          grammar FILE.gbnf · schema FILE.json · grammar json · grammar off
-                             constrain what follows: top shows a grammar stage, sample follows it
-          kernels            the current step's matrix product on naive, simd, blas: time, max difference
-          block NAME I       bytes of block I of weight NAME (blk.0.attn_q.weight), its values, re-quantization
-          save attn L FILE.svg · save lens FILE.svg · save NAME FILE.npy
-          quit
-        """
+    /// The command list (in English; `language.strings.help` for the shell's language).
+    public static let help = Strings.english.help
 
     // MARK: - Prompt and stepping
 
@@ -103,20 +96,27 @@ public final class InspectShell {
         try load(tokens: tokenizer.promptTokens(text, parseSpecial: true))
         samplers.grammar?.reset()
         write("\(tokens.count) tokens: " + labels.map { TokenLabel.display($0) }.joined(separator: " │ "))
-        write("recorded \(trace!.steps.count) steps of the forward pass; `step` to walk through them, `run` to jump to the end")
+        write(Strings.fill(strings.tokensRecorded, trace!.steps.count))
     }
 
     /// Runs and records the forward pass of `tokens`, putting the cursor before the first step.
     public func load(tokens: [Int]) throws {
         let limit = model.defaultContextLength
         guard tokens.count <= limit else { throw InspectError("\(tokens.count) tokens exceed the context of \(limit)") }
-        trace = try ForwardTrace(model: model, tokens: tokens)
+        trace = try ForwardTrace(model: model, tokens: tokens, patches: ablations.map(\.patch))
+        if ablations.isEmpty {
+            originalLogits = nil
+        } else {
+            // The unablated model's prediction, for `top` to compare with.
+            let session = try InferenceSession(model: model, contextLength: tokens.count, batchSize: tokens.count)
+            originalLogits = Array(try session.evaluateAll(tokens).suffix(model.configuration.vocabularySize))
+        }
         self.tokens = tokens
         cursor = -1
     }
 
     private func recorded() throws -> ForwardTrace {
-        guard let trace else { throw InspectError("no prompt yet: prompt TEXT") }
+        guard let trace else { throw InspectError(strings.noPrompt) }
         return trace
     }
 
@@ -130,7 +130,7 @@ public final class InspectShell {
     private func step(count: Int) throws {
         let trace = try recorded()
         for _ in 0 ..< max(count, 1) {
-            guard cursor + 1 < trace.steps.count else { write("the forward pass is done (top, lens, sample)"); return }
+            guard cursor + 1 < trace.steps.count else { write(strings.forwardDone); return }
             cursor += 1
             describeCurrent()
         }
@@ -147,7 +147,7 @@ public final class InspectShell {
         } else {
             target = cursor + 1 < trace.steps.count ? cursor + 1 : nil
         }
-        guard let target else { write("the forward pass is done (top, lens, sample)"); return }
+        guard let target else { write(strings.forwardDone); return }
         cursor = target
         describeCurrent()
     }
@@ -158,7 +158,7 @@ public final class InspectShell {
         describeCurrent()
         let V = model.configuration.vocabularySize
         let guess = topTokens(1, of: trace.logits[trace.logits.count - V ..< trace.logits.count], tokenizer: tokenizer)[0]
-        write("next token: \(TextPictures.quoted(guess.piece)) (#\(guess.id), p = \(format(guess.probability)))")
+        write(Strings.fill(strings.nextToken, TextPictures.quoted(guess.piece), guess.id, format(guess.probability)))
     }
 
     /// `[12/623] blocks.0.attn.hook_q  [6, 9, 64]  (llama.cpp Qcur-0 after RoPE)` and the lecture line.
@@ -168,7 +168,7 @@ public final class InspectShell {
         let shape = "[" + a.shape.map(String.init).joined(separator: ", ") + "]"
         let alias = a.point.llamaCppName.map { "  (llama.cpp: \($0))" } ?? ""
         write("[\(cursor + 1)/\(trace.steps.count)] \(a.point.name)  \(shape)\(alias)")
-        write("    " + a.point.lecture)
+        write("    " + a.point.lecture(in: language))
     }
 
     // MARK: - Looking at activations
@@ -220,7 +220,7 @@ public final class InspectShell {
 
     private func lens() throws {
         let (rows, prediction) = try lensData(top: 1)
-        write("logit lens: final norm + unembedding applied to each block's resid_post (rows: layers, columns: positions)")
+        write(strings.lensHeading)
         write(TextPictures.lensTable(rows, prediction: prediction, labels: labels))
     }
 
@@ -232,15 +232,72 @@ public final class InspectShell {
 
     private func top(k: Int) throws {
         let logits = try lastLogits()
-        for stage in samplers.stages(logits, k: max(1, k), tokenizer: tokenizer) {
-            if stage.name == "grammar" {
-                let percent = (stage.removedMass * 1000).rounded() / 10
-                write("── grammar: \(stage.remaining) candidates (removed \(stage.removed), \(percent)% of the probability)")
-            } else {
-                write("── \(stage.name): \(stage.remaining) candidates")
+        let after = samplers.stages(logits, k: max(1, k), tokenizer: tokenizer)
+        guard let originalLogits else {
+            for stage in after {
+                write("── \(stage.name): " + stageSummary(stage))
+                write(TextPictures.bars(stage.top))
             }
-            write(TextPictures.bars(stage.top))
+            return
         }
+        // Ablated: the original model's stage on the left, the ablated one's on the right.
+        let before = samplers.stages(originalLogits, k: max(1, k), tokenizer: tokenizer)
+        let (left, right) = strings.beforeAfter
+        write(right + ": " + ablations.map(\.description).joined(separator: ", "))
+        for (b, a) in zip(before, after) {
+            write("── \(b.name): " + pad(left + " " + stageSummary(b), 60) + right + " " + stageSummary(a))
+            write(TextPictures.sideBySide(TextPictures.bars(b.top, width: 16), TextPictures.bars(a.top, width: 16), width: 60))
+        }
+    }
+
+    /// "N candidates", and for the grammar stage what it removed and the probability it took.
+    private func stageSummary(_ stage: SamplerView.Stage) -> String {
+        let candidates = Strings.fill(strings.candidates, stage.remaining)
+        guard stage.name == "grammar" else { return candidates }
+        let percent = (stage.removedMass * 1000).rounded() / 10
+        return candidates + " (removed \(stage.removed), \(percent)% of the probability)"
+    }
+
+    // MARK: - Interventions
+
+    /// `ablate L H`, `ablate attn L`, `ablate mlp L`: switch a part off and run the prompt again.
+    private func ablate(_ arguments: [String]) throws {
+        _ = try recorded()
+        let usage = "usage: ablate L H · ablate attn L · ablate mlp L"
+        let c = model.configuration
+        let ablation: Ablation
+        switch (arguments.first?.lowercased(), arguments.count) {
+        case ("attn", 2):
+            guard let layer = Int(arguments[1]) else { throw InspectError(usage) }
+            ablation = .attention(layer: layer)
+        case ("mlp", 2):
+            guard let layer = Int(arguments[1]) else { throw InspectError(usage) }
+            ablation = .mlp(layer: layer)
+        case (_, 2):
+            guard let layer = Int(arguments[0]), let head = Int(arguments[1]) else { throw InspectError(usage) }
+            ablation = .head(layer: layer, head: head)
+        default: throw InspectError(usage)
+        }
+        try ablation.validate(blocks: c.blockCount, heads: c.headCount)
+        if !ablations.contains(ablation) { ablations.append(ablation) }
+        try rerun()
+        write(Strings.fill(strings.ablated, ablations.map(\.description).joined(separator: ", ")))
+    }
+
+    /// `restore`: remove every ablation and run the prompt again.
+    private func restore() throws {
+        _ = try recorded()
+        guard !ablations.isEmpty else { write(strings.nothingAblated); return }
+        ablations = []
+        try rerun()
+        write(strings.restored)
+    }
+
+    /// Runs the same tokens again (with the current ablations), keeping the cursor.
+    private func rerun() throws {
+        let cursor = self.cursor
+        try load(tokens: tokens)
+        self.cursor = cursor
     }
 
     private func sample() throws {
@@ -289,29 +346,8 @@ public final class InspectShell {
     func currentProduct() throws -> (WeightMatrix, [Float]) {
         let trace = try recorded()
         let point = cursor >= 0 ? trace.steps[cursor].point : .embed
-        let w = model.weights
-        func normed(_ p: HookPoint, _ gamma: UnsafeBufferPointer<Float>) -> [Float] {
-            let x = trace[p]!.values
-            return x.indices.map { x[$0] * gamma[$0 % gamma.count] }
-        }
-        guard let block = point.block else {
-            if point == .embed { return (w.blocks[0].query, normed(.ln1Normalized(0), w.blocks[0].attentionNorm)) }
-            return (w.unembedding, normed(.lnFinalNormalized, w.outputNorm))
-        }
-        let b = w.blocks[block]
-        let attentionInput = { normed(.ln1Normalized(block), b.attentionNorm) }
-        let mlpInput = { normed(.ln2Normalized(block), b.mlpNorm) }
-        switch point {
-        case .k, .rotK: return (b.key, attentionInput())
-        case .v: return (b.value, attentionInput())
-        case .attnScores, .pattern, .z, .ln1PostScale, .ln1PostNormalized, .attnOut:
-            return (b.attentionOutput, trace[.z(block)]!.values)
-        case .residMid, .ln2Scale, .ln2Normalized, .mlpPre: return (b.gate, mlpInput())
-        case .mlpPreLinear: return (b.up, mlpInput())
-        case .mlpPost, .ln2PostScale, .ln2PostNormalized, .mlpOut, .residPost:
-            return (b.down, trace[.mlpPost(block)]!.values)
-        default: return (b.query, attentionInput())
-        }
+        let product = try StepProduct(point: point, model: model) { trace[$0]?.values }
+        return (product.weight, product.input)
     }
 
     private func kernels() throws {

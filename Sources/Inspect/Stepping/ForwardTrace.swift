@@ -8,12 +8,13 @@ public struct ForwardTrace {
     /// The logits of every token.   [T, V]
     public let logits: [Float]
 
-    /// Runs `tokens` from position 0 in a fresh session, copying every activation.
-    public init(model: Model, tokens: [Int]) throws {
+    /// Runs `tokens` from position 0 in a fresh session, copying every activation; `patches`
+    /// change the pass on the way (ablations).
+    public init(model: Model, tokens: [Int], patches: [Patch] = []) throws {
         let T = max(tokens.count, 1)
         let session = try InferenceSession(model: model, contextLength: T, batchSize: T)
         var steps: [CachedActivation] = []
-        let hooks = try ActivationHooks(blocks: model.configuration.blockCount)
+        let hooks = try ActivationHooks(patches: patches, blocks: model.configuration.blockCount)
         hooks.observer = { steps.append(CachedActivation($0)) }
         session.hooks = hooks
         logits = try session.evaluateAll(tokens)
