@@ -35,9 +35,13 @@ public final class BatchedDecoder {
     /// True when these sessions can be decoded together: the same Llama-architecture model as
     /// this decoder, no hooks, room in each cache, and not more of them than `maxBatch`.
     public func canDecode(_ sessions: [InferenceSession]) -> Bool {
-        // Other architectures' blocks (extra norms, other activations) follow `transformerBlock`,
-        // which this step copies for Llama only.
-        guard model.configuration.architecture == "llama" else { return false }
+        // This step copies `transformerBlock` for the plain Llama block only: the description
+        // with every option off, no biases. Other blocks (extra norms, windows, biases) decode
+        // one session at a time.
+        let c = model.configuration, w = model.weights
+        guard c.architecture == .llama(headDimension: c.headDimension, tiedOutput: c.architecture.tiedOutput),
+              w.unembeddingBias == nil,
+              w.blocks.allSatisfy({ $0.attentionOutputBias == nil && $0.queryKeyValueBias == nil }) else { return false }
         return sessions.count <= maxBatch
             && sessions.allSatisfy { $0.model === model && $0.hooks == nil && $0.position < $0.contextLength }
     }
@@ -79,7 +83,7 @@ public final class BatchedDecoder {
             // MLP sub-block, for all.
             scratch.rmsNorm(x, weight: w.mlpNorm, into: normalized, rows,
                             scalePoint: .ln2Scale(i), normalizedPoint: .ln2Normalized(i))
-            scratch.swiGLU(block: i, normalized, into: output, rows)
+            scratch.gatedMLP(block: i, normalized, into: output, rows)
             scratch.residualAdd(output, to: x)
         }
         for session in sessions { session.cache.count += 1 }
@@ -115,11 +119,11 @@ extension InferenceSession {
         let scores = buffers.scores.slice(0, c.headCount * P)
         let z = buffers.z.slice(0, c.queryWidth)
 
-        rope(ownQ, heads: c.headCount, positions)
-        rope(ownK, heads: c.kvHeadCount, positions)
+        rope(ownQ, heads: c.headCount, block: i, positions)
+        rope(ownK, heads: c.kvHeadCount, block: i, positions)
         appendToCache(block: i, k: ownK, v: ownV, positions)
         attentionScores(block: i, ownQ, into: scores, positions)
-        causalSoftmax(scores, positions)
+        causalSoftmax(block: i, scores, positions)
         weightedSumOfValues(block: i, pattern: scores, into: z, positions)
         zOut.baseAddress!.update(from: z.baseAddress!, count: c.queryWidth)
     }
