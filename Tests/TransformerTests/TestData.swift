@@ -51,12 +51,7 @@ enum TestData {
         let exactMargins: [Double]
     }
 
-<<<<<<< HEAD
     static func cases(_ data: Data) throws -> [Case] {
-=======
-    static func cases(_ url: URL) throws -> [Case] {
-        let data = try contents(url)
->>>>>>> archs
         let root = try JSONSerialization.jsonObject(with: data) as! [String: Any]
         func top(_ value: Any?) -> [[(Int, Double)]] {
             (value as? [[[Double]]] ?? []).map { $0.map { (Int($0[0]), $0[1]) } }
