@@ -27,6 +27,10 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.createSymbolicLink(at: dir.appendingPathComponent("Weights"),
                                                    withDestinationURL: Loupe.packageRoot.appendingPathComponent("Weights"))
+        // The pages' example files (schemas, grammars) are read from docs/examples, as in a clone.
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("docs"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(at: dir.appendingPathComponent("docs/examples"),
+                                                   withDestinationURL: Loupe.packageRoot.appendingPathComponent("docs/examples"))
         var checked = 0, failed = 0
         for invocation in transcript.invocations {
             // The default model, whatever $LOUPE_MODEL says where the test runs.

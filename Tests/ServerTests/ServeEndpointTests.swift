@@ -111,7 +111,9 @@ final class ServeEndpointTests {
         #expect(usage?["prompt_tokens"] as? Int == 5)
         #expect(usage?["completion_tokens"] as? Int == cli.ids.count)
 
-        let templated = "<|im_start|>user\nWhat is the capital of France?<|im_end|>\n<|im_start|>assistant\n"
+        // SmolLM2's own template, with the default system prompt it writes when there is none.
+        let templated = "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n"
+            + "<|im_start|>user\nWhat is the capital of France?<|im_end|>\n<|im_start|>assistant\n"
         let cliChat = try CLI.generate(prompt: templated, tokens: 24)
         let (status2, chat) = try server.post("/v1/chat/completions",
                                               ["messages": [Self.question], "temperature": 0, "max_tokens": 24])
