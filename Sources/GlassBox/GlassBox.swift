@@ -78,10 +78,10 @@ public final class GlassBox: @unchecked Sendable {
                                      blocks: $0.elementCount / $0.type.blockSize)
         }
         return ModelResponse(
-            file: file, architecture: c.architecture, layers: c.blockCount, heads: c.headCount, kvHeads: c.kvHeadCount,
+            file: file, architecture: c.architecture.name, layers: c.blockCount, heads: c.headCount, kvHeads: c.kvHeadCount,
             dModel: c.embeddingLength, dHead: c.headDimension, dFF: c.feedForwardLength, vocabulary: c.vocabularySize,
             contextLength: model.defaultContextLength, backend: model.backend.name, chat: (try? chatTemplate()) != nil,
-            tensors: tensors, hooks: HookPoint.all(blocks: c.blockCount).map(\.name))
+            tensors: tensors, hooks: HookPoint.all(c).map(\.name))
     }
 
     /// `GET /loupe/v1/strings`: the page's labels and the lecture's explanations, per language.
