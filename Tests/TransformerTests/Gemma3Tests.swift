@@ -52,4 +52,36 @@ struct Gemma3Tests {
         let range = reference.max()! - reference.min()!
         #expect(zip(whole, reference).map { abs($0 - $1) }.max()! <= 1e-3 * range)
     }
+
+    /// Every backend's greedy choice against llama.cpp's, fed llama.cpp's own continuation (so
+    /// every step is compared even after a near-tie): the same token wherever llama.cpp's top two
+    /// are at least `margin` apart, and the largest |Δ| on llama.cpp's top-10 logits.
+    static func followLlamaCpp(_ kind: BackendKind, margin: Float) throws -> (worst: Float, compared: Int, flips: [String]) {
+        let model = try Model(path: try TestData.gemma3(), backend: try kind.makeBackend(threads: 2))
+        var worst: Float = 0, compared = 0, flips: [String] = []
+        for c in try TestData.gemma3Cases() {
+            let session = try InferenceSession(model: model, contextLength: 128)
+            var logits = try session.evaluate(c.ids)
+            for (step, (expected, top)) in zip(c.llamaGreedy, c.llamaTop).enumerated() {
+                for (id, value) in top { worst = max(worst, abs(logits[id] - Float(value))) }
+                let ours = logits.indices.max { logits[$0] < logits[$1] }!
+                if Float(top[0].1 - top[1].1) >= margin {
+                    compared += 1
+                    if ours != expected { flips.append("'\(c.prompt.prefix(20))…' step \(step): \(ours) instead of \(expected)") }
+                }
+                logits = try session.evaluate([expected])
+            }
+        }
+        return (worst, compared, flips)
+    }
+
+    @Test("greedy equals llama.cpp's at every step where its top two are 0.5 apart, on every backend but naive (English, French, chat)")
+    func greedyFollowsLlamaCpp() throws {
+        for kind in [BackendKind.auto, .simd, .simdQ8, .blas] where (try? kind.makeBackend(threads: 1)) != nil {
+            let (worst, compared, flips) = try Self.followLlamaCpp(kind, margin: 0.5)
+            print("Gemma 3 270M \(kind.rawValue): max |Δ| on llama.cpp's top-10 = \(worst), \(compared) clear steps compared")
+            #expect(compared >= 100)
+            #expect(flips.isEmpty, "\(kind.rawValue): \(flips)")
+        }
+    }
 }

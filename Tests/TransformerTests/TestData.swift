@@ -20,6 +20,10 @@ enum TestData {
     /// Gemma 3 270M (fetched by `Weights/setup.sh`).
     static func gemma3() throws -> String { try Conformance.gemma3() }
 
+    /// The cases of the Gemma 3 270M reference (`Tests/Conformance/gemma3`: llama.cpp's greedy
+    /// continuations and top-10 logits at each step).
+    static func gemma3Cases() throws -> [Case] { try cases(Conformance.data("gemma3/gemma3-270m-q4_k_m.ref.json")) }
+
     /// The cases of a tiny model's reference (`tiny-q4_1`, …).
     static func tinyCases(_ name: String) throws -> [Case] { try cases(Conformance.reference("tiny/\(name)")) }
 
@@ -49,6 +53,8 @@ enum TestData {
         let llamaTop: [[(Int, Double)]]
         let exactGreedy: [Int]
         let exactMargins: [Double]
+        /// llama.cpp's greedy continuation (with `llamaTop` at each of its steps for Gemma 3).
+        let llamaGreedy: [Int]
     }
 
     static func cases(_ data: Data) throws -> [Case] {
@@ -64,7 +70,8 @@ enum TestData {
                  exactTop: top(c["exact_top"]),
                  llamaTop: top(c["top"]),
                  exactGreedy: c["exact_greedy"] as? [Int] ?? [],
-                 exactMargins: c["exact_margins"] as? [Double] ?? [])
+                 exactMargins: c["exact_margins"] as? [Double] ?? [],
+                 llamaGreedy: c["greedy"] as? [Int] ?? [])
         }
     }
 }
