@@ -23,6 +23,21 @@ public final class Grammar: Sendable, Equatable {
         try self.init(gbnf: try JSONSchemaConverter.gbnf(schema: jsonSchema))
     }
 
+    /// Converts the JSON Schema at `path` inside a larger JSON document, such as a request body
+    /// (`["response_format", "json_schema", "schema"]`). The document is read here, not by the
+    /// caller's JSON parser, because the order of `properties` is the order of the generated
+    /// fields and a dictionary would lose it.
+    public convenience init(jsonSchemaIn document: Data, at path: [String]) throws(GrammarError) {
+        var schema = try JSONReader.parse(Array(document))
+        for key in path {
+            guard let inner = schema[key] else {
+                throw GrammarError(.invalidSchema("no '\(key)' in the document"), schemaPath: path.joined(separator: "."))
+            }
+            schema = inner
+        }
+        try self.init(gbnf: try JSONSchemaConverter.gbnf(schema: schema))
+    }
+
     /// Reads a GBNF file.
     public convenience init(contentsOfFile path: String) throws(GrammarError) {
         guard let data = FileManager.default.contents(atPath: path) else {

@@ -7,7 +7,11 @@ import Foundation
 enum JSONSchemaConverter {
     /// The GBNF text for a schema given as JSON bytes.
     static func gbnf(schema data: Data) throws(GrammarError) -> String {
-        let root = try JSONReader.parse(Array(data))
+        try gbnf(schema: try JSONReader.parse(Array(data)))
+    }
+
+    /// The GBNF text for a parsed schema.
+    static func gbnf(schema root: JSONValue) throws(GrammarError) -> String {
         var converter = Converter(root: root)
         _ = try converter.visit(root, name: "", path: "")
         return converter.grammarText()

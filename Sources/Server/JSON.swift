@@ -108,10 +108,14 @@ extension JSONValue {
 /// Typed access to the fields of a request body, each wrong type a 400 naming the field.
 struct RequestFields {
     let object: [String: JSONValue]
+    /// The body's JSON text, when these are its top-level fields: what keeps the order of keys
+    /// where it matters (a JSON Schema's `properties`).
+    let text: [UInt8]?
 
-    init(_ body: JSONValue) throws(APIError) {
+    init(_ body: JSONValue, text: [UInt8]? = nil) throws(APIError) {
         guard case .object(let o) = body else { throw APIError.invalid("the request body must be a JSON object", param: nil) }
         object = o
+        self.text = text
     }
 
     /// The field, or nil when absent or `null` (OpenAI's clients send `null` for "not given").

@@ -124,8 +124,8 @@ public struct LoupeServer: HTTPResponder, Sendable {
             switch path {
             case "/tokenize": return try tokenize(json)
             case "/detokenize": return try detokenize(json)
-            case "/v1/chat/completions", "/chat/completions": generation = try reader.chat(json)
-            default: generation = try reader.completion(json)
+            case "/v1/chat/completions", "/chat/completions": generation = try reader.chat(json, text: bytes)
+            default: generation = try reader.completion(json, text: bytes)
             }
             return try await generate(generation, cancellation: generation.stream ? CancellationFlag() : inboundClosed, log: log)
         }, onInboundClosed: { inboundClosed.cancel() })

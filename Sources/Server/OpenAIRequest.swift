@@ -39,9 +39,9 @@ public struct OpenAIRequestReader: Sendable {
         self.timeLimit = timeLimit
     }
 
-    /// Reads a `/v1/chat/completions` body.
-    public func chat(_ body: JSONValue) throws(APIError) -> OpenAIRequest {
-        let f = try RequestFields(body)
+    /// Reads a `/v1/chat/completions` body (`text`: its JSON text, for a schema's key order).
+    public func chat(_ body: JSONValue, text: [UInt8]? = nil) throws(APIError) -> OpenAIRequest {
+        let f = try RequestFields(body, text: text)
         let messages = try chatMessages(f)
         let text = template.format(messages, addAssistantPrompt: true)
         let prompt = tokenizer.encode(bytes: Array(text.utf8), addBOS: nil, parseSpecial: true)
@@ -59,9 +59,9 @@ public struct OpenAIRequestReader: Sendable {
         return request
     }
 
-    /// Reads a `/v1/completions` body.
-    public func completion(_ body: JSONValue) throws(APIError) -> OpenAIRequest {
-        let f = try RequestFields(body)
+    /// Reads a `/v1/completions` body (`text`: its JSON text, for a schema's key order).
+    public func completion(_ body: JSONValue, text: [UInt8]? = nil) throws(APIError) -> OpenAIRequest {
+        let f = try RequestFields(body, text: text)
         let prompt = try completionPrompt(f)
         try checkLength(prompt, param: "prompt")
         var request = try common(f, prompt: prompt)
@@ -128,8 +128,12 @@ public struct OpenAIRequestReader: Sendable {
     /// llama-server's optional `schema`, or `json_schema` with its `schema`), or llama-server's
     /// `grammar` (GBNF text) and `json_schema` fields. A bad grammar or schema is a 400 naming it.
     private func grammar(_ f: RequestFields) throws(APIError) -> Grammar? {
-        func schema(_ value: JSONValue, param: String) throws(APIError) -> Grammar {
+        // The schema is read again from the body's text when there is one: `value`, a dictionary,
+        // has lost the order of its properties, which is the order of the generated fields.
+        func schema(_ value: JSONValue, at path: [String]) throws(APIError) -> Grammar {
+            let param = path[0]
             do {
+                if let text = f.text { return try Grammar(jsonSchemaIn: Data(text), at: path) }
                 return try Grammar(jsonSchema: Data(value.serialized.utf8))
             } catch {
                 throw .invalid("\(param): \(error)", param: param)
@@ -140,18 +144,18 @@ public struct OpenAIRequestReader: Sendable {
             switch try fields.string("type") {
             case nil, "text": break
             case "json_object":
-                if let s = fields.value("schema") { return try schema(s, param: "response_format") }
+                if let s = fields.value("schema") { return try schema(s, at: ["response_format", "schema"]) }
                 return Grammar.anyJSON
             case "json_schema":
                 guard let wrapper = fields.value("json_schema"), let s = try RequestFields(wrapper).value("schema") else {
                     throw .invalid("response_format of type 'json_schema' needs json_schema.schema", param: "response_format")
                 }
-                return try schema(s, param: "response_format")
+                return try schema(s, at: ["response_format", "json_schema", "schema"])
             case let type?:
                 throw .invalid("response_format type '\(type)' is not one of text, json_object, json_schema", param: "response_format")
             }
         }
-        if let s = f.value("json_schema") { return try schema(s, param: "json_schema") }
+        if let s = f.value("json_schema") { return try schema(s, at: ["json_schema"]) }
         if let text = try f.string("grammar"), !text.isEmpty {
             do {
                 return try Grammar(gbnf: text)

@@ -15,6 +15,15 @@ import Testing
         #expect(!g.accepts(#"{"b": 1}"#))
     }
 
+    @Test("a schema inside a request body: found by its path, its properties in their written order")
+    func schemaInsideADocument() throws {
+        let body = #"{"model": "m", "response_format": {"type": "json_schema", "json_schema": {"schema": {"type": "object", "properties": {"z": {"type": "integer"}, "a": {"type": "boolean"}}, "required": ["z", "a"]}}}}"#
+        let g = try Grammar(jsonSchemaIn: Data(body.utf8), at: ["response_format", "json_schema", "schema"])
+        #expect(g.accepts(#"{"z": 1, "a": true}"#))
+        #expect(!g.accepts(#"{"a": true, "z": 1}"#))
+        #expect(throws: GrammarError.self) { try Grammar(jsonSchemaIn: Data(body.utf8), at: ["response_format", "schema"]) }
+    }
+
     @Test func integerBounds() throws {
         for (lo, hi) in [(0, 9), (-5, 123), (10, 1000), (-300, -20), (7, 7), (1900, 2030)] {
             let g = try grammar(#"{"type":"integer","minimum":\#(lo),"maximum":\#(hi)}"#)

@@ -136,6 +136,20 @@ final class ServeEndpointTests {
         #expect(text(a) == text(b))
     }
 
+    @Test("a json_schema answer has the schema's fields in the order written, as the schema's text gives them")
+    func schemaFieldsInTheirOrder() throws {
+        // Not alphabetical: a dictionary would put "date" first.
+        let schema = #"{"type": "object", "properties": {"nom": {"type": "string"}, "montant": {"type": "number"}, "date": {"type": "string"}}, "required": ["nom", "montant", "date"]}"#
+        for format in [#""response_format": {"type": "json_schema", "json_schema": {"name": "facture", "schema": \#(schema)}}"#,
+                       #""json_schema": \#(schema)"#] {
+            let r = try server.request("POST", "/v1/chat/completions", json: #"{"messages": [{"role": "user", "content": "Facture de Marie Curie, 12 mars 2024, 1250 euros. En JSON."}], "temperature": 0, "max_tokens": 60, \#(format)}"#)
+            #expect(r.status == 200, "\(r.text)")
+            let content = ((r.json?["choices"] as? [[String: Any]])?.first?["message"] as? [String: Any])?["content"] as? String ?? ""
+            let positions = ["\"nom\"", "\"montant\"", "\"date\""].map { content.range(of: $0)?.lowerBound }
+            #expect(positions.allSatisfy { $0 != nil } && positions[0]! < positions[1]! && positions[1]! < positions[2]!, "\(content)")
+        }
+    }
+
     @Test func streamingChatMatchesTheWholeAnswer() throws {
         let base: [String: Any] = ["messages": [Self.question], "temperature": 0, "max_tokens": 20]
         let (_, whole) = try server.post("/v1/chat/completions", base)
