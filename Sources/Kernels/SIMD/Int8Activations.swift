@@ -109,13 +109,20 @@ func integerDot<D: IntegerPartDecoder>(_: D.Type, _ row: UnsafeRawPointer, _ x: 
     return (even + odd).sum() + offsets.sum()
 }
 
-/// w.row(r)·x for r in `rows` with int8 activations; float types use the float path.
-/// w: [rows, columns]  x: [columns] (and its int8 rounding)  -> y[rows]
-func integerDotRows(_ w: WeightMatrix, _ rows: Range<Int>, _ x: UnsafePointer<Float>, _ xq: Int8Activations,
-                    _ y: UnsafeMutablePointer<Float>) {
-    let blocks = w.columns / w.type.blockSize
+/// w.row(r)·x_t for r in `rows` and every token t with int8 activations; float types use the
+/// float path. Rows outer, tokens inner: a row is read from memory once and stays in L1 while
+/// it meets each token (a Q4_1 row of 576 weights is 360 bytes), so k tokens cost one pass over
+/// the weights instead of k. Each (row, token) dot is `integerDot` on that token's rounding,
+/// exactly as with one token: a result does not depend on how many tokens share the call.
+/// w: [rows, columns]  x: [k, columns] (and each row's int8 rounding xq[t])  -> y: [k, w.rows]
+func integerDotRows(_ w: WeightMatrix, _ rows: Range<Int>, _ x: UnsafePointer<Float>,
+                    _ xq: UnsafeBufferPointer<Int8Activations>, _ y: UnsafeMutablePointer<Float>) {
+    let blocks = w.columns / w.type.blockSize, k = xq.count
     @inline(__always) func each<D: IntegerPartDecoder>(_ d: D.Type) {
-        for r in rows { y[r] = integerDot(d, w.row(r), xq, blocks: blocks) }
+        for r in rows {
+            let row = w.row(r)
+            for t in 0..<k { y[t &* w.rows &+ r] = integerDot(d, row, xq[t], blocks: blocks) }
+        }
     }
     switch w.type {
     case .q4_0: each(Q4_0Decoder.self)
@@ -128,7 +135,8 @@ func integerDotRows(_ w: WeightMatrix, _ rows: Range<Int>, _ x: UnsafePointer<Fl
     case .q4_K: each(Q4_KDecoder.self)
     case .q5_K: each(Q5_KDecoder.self)
     case .q6_K: each(Q6_KDecoder.self)
-    default: dotRows(w, rows, RowInput(x: x, nibbleOrdered: nil), y)   // float types
+    default:                                                            // float types
+        for t in 0..<k { dotRows(w, rows, RowInput(x: x + t * w.columns, nibbleOrdered: nil), y + t * w.rows) }
     }
 }
 
