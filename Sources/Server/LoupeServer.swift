@@ -135,9 +135,14 @@ public struct LoupeServer: HTTPResponder, Sendable {
         // that reuses the connection at once finds it closed ("server disconnected").
         request.body = RequestBody(buffer: ByteBuffer(bytes: body))
         let inboundClosed = CancellationFlag()
-        var response = try await request.body.consumeWithInboundCloseHandler({ _ in
-            try await generate(generation, cancellation: inboundClosed, log: log)
-        }, onInboundClosed: { inboundClosed.cancel() })
+        var response: Response
+        do {
+            response = try await request.body.consumeWithInboundCloseHandler({ _ in
+                try await generate(generation, cancellation: inboundClosed, log: log)
+            }, onInboundClosed: { inboundClosed.cancel() })
+        } catch {
+            response = Self.errorResponse(error as? APIError ?? .server("\(error)"))
+        }
         response.headers[.connection] = "close"
         return response
     }

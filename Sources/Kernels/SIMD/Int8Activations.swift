@@ -114,7 +114,7 @@ func integerDot<D: IntegerPartDecoder>(_: D.Type, _ row: UnsafeRawPointer, _ x: 
 /// same bits); only the decoding is shared. The parts go in pairs, the first into the `even`
 /// sums and the second into the `odd` ones, so that which sums a part feeds is known when the
 /// code is compiled and all 2N of them stay in registers (N ≤ 4; chosen at run time, they were
-/// kept in memory: measured 2× slower).
+/// kept in memory, stored and reloaded at every part: seen with `perf annotate`).
 /// row: [columns] as blocks  xs: N tokens' roundings  -> [N]
 @inline(__always)
 func integerDots<let N: Int, D: IntegerPartDecoder>(_: D.Type, _ row: UnsafeRawPointer,
