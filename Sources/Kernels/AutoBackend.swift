@@ -12,6 +12,9 @@ import GGUF
 ///   vs 321, 128 tokens 571–576 vs 500–517): it decodes each weight once into the layout its
 ///   kernel reads, where sgemm packs the decoded tile again and clears its output first.
 ///
+/// Batches of independent rows (`matVecs`: one new token of each of the server's slots) always
+/// take the first path, whatever their count, so that a row's numbers do not depend on its batch.
+///
 /// Everything else (norms, RoPE, softmax…) is the SIMD backend's. `auto` needs no BLAS library.
 public struct AutoBackend: SIMDVectorOperations {
     public var name: String { "auto" }
@@ -42,5 +45,12 @@ public struct AutoBackend: SIMDVectorOperations {
     public func matMul(_ w: WeightMatrix, _ x: UnsafeBufferPointer<Float>, count: Int,
                        into y: UnsafeMutableBufferPointer<Float>) {
         (count >= Self.batchMinimumCount ? batches : vectors).matMul(w, x, count: count, into: y)
+    }
+
+    /// Independent rows (the server's slots) always take the one-token path, `simd-q8`, which
+    /// reads the weights once for all of them: batch-invariant and faster than one by one.
+    public func matVecs(_ ws: [WeightMatrix], _ x: UnsafeBufferPointer<Float>, count: Int,
+                        into y: UnsafeMutableBufferPointer<Float>) {
+        vectors.matVecs(ws, x, count: count, into: y)
     }
 }

@@ -122,6 +122,15 @@ public protocol Backend: Sendable {
     func matMul(_ ws: [WeightMatrix], _ x: UnsafeBufferPointer<Float>, count: Int,
                 into y: UnsafeMutableBufferPointer<Float>)
 
+    /// One matrix-vector product per row of X, for rows that are independent sequences (one
+    /// new token of each of the server's slots): row t of each part is bit for bit what
+    /// `matVec(W_i, x_t)` gives, whatever `count` is, so that batching never changes an answer.
+    /// (`matMul` may pick another kernel for a batch, as for a prompt, whose sums round
+    /// differently.) The layout is `matMul`'s; a backend may still read each weight once.
+    /// W_i: [rows_i, columns]  X: [count, columns]  -> Y: [Σ_i count·rows_i]
+    func matVecs(_ ws: [WeightMatrix], _ x: UnsafeBufferPointer<Float>, count: Int,
+                 into y: UnsafeMutableBufferPointer<Float>)
+
     /// Row `row` of W as floats (the embedding of one token).
     /// W: [rows, columns]  -> out: [columns]
     func embedding(_ w: WeightMatrix, row: Int, into out: UnsafeMutableBufferPointer<Float>)
@@ -183,6 +192,19 @@ extension Backend {
         for w in ws {
             let part = UnsafeMutableBufferPointer(rebasing: y[start ..< start + count * w.rows])
             if count == 1 { matVec(w, x, into: part) } else { matMul(w, x, count: count, into: part) }
+            start += count * w.rows
+        }
+    }
+
+    /// One `matVec` per row of X and weight.
+    public func matVecs(_ ws: [WeightMatrix], _ x: UnsafeBufferPointer<Float>, count: Int,
+                        into y: UnsafeMutableBufferPointer<Float>) {
+        var start = 0
+        for w in ws {
+            for t in 0 ..< count {
+                matVec(w, UnsafeBufferPointer(rebasing: x[t * w.columns ..< (t + 1) * w.columns]),
+                       into: UnsafeMutableBufferPointer(rebasing: y[start + t * w.rows ..< start + (t + 1) * w.rows]))
+            }
             start += count * w.rows
         }
     }

@@ -206,26 +206,15 @@ public final class Engine: @unchecked Sendable {
     }
 
     /// Feeds each slot's sampled token at its next position: one batched pass when batching is
-    /// on and several slots decode, else one evaluation per slot.
+    /// on and several slots decode (every row multiplied as a single token, so each answer is
+    /// the one its request gets alone), else one evaluation per slot.
     private func decode(_ decoding: [Slot]) {
         let clock = ContinuousClock()
         let start = clock.now
-        if decoding.count > 1, let batcher {
-            // Groups of at most 3: from 4 tokens `auto` multiplies in float instead of rounding
-            // activations to 8 bits, and a request's tokens would then depend on its neighbours.
-            let group = AutoBackend.batchMinimumCount - 1
-            var rest: [Slot] = []
-            for first in stride(from: 0, to: decoding.count, by: group) {
-                let slots = Array(decoding[first ..< min(first + group, decoding.count)])
-                guard slots.count > 1,
-                      let all = batcher.decode(slots.map(\.session), tokens: slots.map { $0.nextToken! }) else {
-                    rest += slots
-                    continue
-                }
-                let elapsed = clock.now - start
-                for (slot, logits) in zip(slots, all) { slot.didDecode(logits, seconds: elapsed) }
-            }
-            decodeOneByOne(rest)
+        if decoding.count > 1, let batcher,
+           let all = batcher.decode(decoding.map(\.session), tokens: decoding.map { $0.nextToken! }) {
+            let elapsed = clock.now - start
+            for (slot, logits) in zip(decoding, all) { slot.didDecode(logits, seconds: elapsed) }
             return
         }
         decodeOneByOne(decoding)

@@ -36,6 +36,9 @@ public struct LoupeServer: HTTPResponder, Sendable {
         let ready = ReadyFlag()
         let app = Application(
             responder: self,
+            // A connection that sends nothing for `idleTimeout` (an idle keep-alive, or a body
+            // that stops arriving) is closed; one waiting for its answer is not.
+            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(configuration.idleTimeout.components.seconds)))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "loupe"),
             onServerRunning: { channel in
                 ready.value.store(true, ordering: .relaxed)
@@ -114,21 +117,34 @@ public struct LoupeServer: HTTPResponder, Sendable {
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > configuration.maxBodyBytes {
             throw APIError.bodyTooLarge(limit: configuration.maxBodyBytes)
         }
-        // Set when the client closes its connection while the handler runs (a whole answer being
-        // generated). A stream outlives the handler; its client's leaving shows as a failed write.
+        var request = request
+        let body = try await collect(request.body)
+        guard let json = JSONValue.parse(body) else { throw APIError.invalidJSON }
+        let generation: OpenAIRequest
+        switch path {
+        case "/tokenize": return try tokenize(json)
+        case "/detokenize": return try detokenize(json)
+        case "/v1/chat/completions", "/chat/completions": generation = try reader.chat(json, text: body)
+        default: generation = try reader.completion(json, text: body)
+        }
+        // A stream outlives this handler; its client's leaving shows as a failed write.
+        if generation.stream { return try await generate(generation, cancellation: CancellationFlag(), log: log) }
+        // A whole answer: the connection is watched while it is generated, and the generation
+        // stopped if the client closes it. Watching reads the connection past this request, so
+        // Hummingbird closes it after the answer: `Connection: close` says so, else a client
+        // that reuses the connection at once finds it closed ("server disconnected").
+        request.body = RequestBody(buffer: ByteBuffer(bytes: body))
         let inboundClosed = CancellationFlag()
-        return try await request.body.consumeWithInboundCloseHandler({ body in
-            let bytes = try await collect(body)
-            guard let json = JSONValue.parse(bytes) else { throw APIError.invalidJSON }
-            let generation: OpenAIRequest
-            switch path {
-            case "/tokenize": return try tokenize(json)
-            case "/detokenize": return try detokenize(json)
-            case "/v1/chat/completions", "/chat/completions": generation = try reader.chat(json, text: bytes)
-            default: generation = try reader.completion(json, text: bytes)
-            }
-            return try await generate(generation, cancellation: generation.stream ? CancellationFlag() : inboundClosed, log: log)
-        }, onInboundClosed: { inboundClosed.cancel() })
+        var response: Response
+        do {
+            response = try await request.body.consumeWithInboundCloseHandler({ _ in
+                try await generate(generation, cancellation: inboundClosed, log: log)
+            }, onInboundClosed: { inboundClosed.cancel() })
+        } catch {
+            response = Self.errorResponse(error as? APIError ?? .server("\(error)"))
+        }
+        response.headers[.connection] = "close"
+        return response
     }
 
     /// The body, refused beyond `maxBodyBytes` (413) as soon as it gets there.

@@ -10,6 +10,9 @@ public struct ServerConfiguration: Sendable {
     public var maxBodyBytes = 1 << 20
     /// Longest time one generation may run.
     public var timeLimit: Duration = .seconds(600)
+    /// How long a connection may send nothing (an idle keep-alive, a request that stops
+    /// arriving) before it is closed; a connection waiting for its answer is never cut.
+    public var idleTimeout: Duration = .seconds(60)
     /// How long in-flight requests may go on after SIGINT/SIGTERM.
     public var shutdownGrace: Duration = .seconds(10)
     /// The model's name in answers and `/v1/models`.

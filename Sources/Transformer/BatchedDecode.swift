@@ -4,8 +4,10 @@ import Kernels
 /// through the model together.
 ///
 /// Every matrix product takes the B tokens as one [B, d] activation, so the weights are read
-/// once per step for all of them (as for a prompt of B tokens); attention runs per session, on
-/// that session's own KV cache at its own position. The steps are those of `forward` and
+/// once per step for all of them; attention runs per session, on that session's own KV cache at
+/// its own position. The products are `Backend.matVecs`, not a prompt's `matMul`: each row gets
+/// exactly the numbers of a token decoded alone (batch invariance), whatever B is, so a greedy
+/// answer does not depend on which other requests share the step. The steps are those of `forward` and
 /// `transformerBlock`, in the same order, calling the same functions:
 ///
 ///     x = embed(tokens)                                   [B, d]
@@ -29,6 +31,7 @@ public final class BatchedDecoder {
         self.model = model
         let size = max(2, min(maxBatch, model.configuration.contextLength))
         scratch = try InferenceSession(model: model, contextLength: size, batchSize: size)
+        scratch.rowsAreIndependentTokens = true
         self.maxBatch = scratch.batchSize
     }
 

@@ -129,7 +129,8 @@ extension InferenceSession {
 
     // MARK: - Linear layers
 
-    /// y = x·Wᵀ for every row: a matrix-vector product for one token, matrix-matrix for more.
+    /// y = x·Wᵀ for every row: a matrix-vector product for one token, matrix-matrix for more
+    /// (one matrix-vector product per row when the rows are independent sequences).
     /// W: [rows, columns]  x: [T, columns]  -> y: [T, rows]
     func linear(_ w: WeightMatrix, _ x: UnsafeMutableBufferPointer<Float>, count T: Int,
                 into y: UnsafeMutableBufferPointer<Float>) {
@@ -137,6 +138,8 @@ extension InferenceSession {
         let output = y.slice(0, T * w.rows)
         if T == 1 {
             model.backend.matVec(w, input, into: output)
+        } else if rowsAreIndependentTokens {
+            model.backend.matVecs([w], input, count: T, into: output)
         } else {
             model.backend.matMul(w, input, count: T, into: output)
         }
@@ -148,7 +151,12 @@ extension InferenceSession {
     func linear(_ ws: [WeightMatrix], _ x: UnsafeMutableBufferPointer<Float>, count T: Int,
                 into y: UnsafeMutableBufferPointer<Float>) {
         let input = x.slice(0, T * ws[0].columns).readOnly
-        model.backend.matMul(ws, input, count: T, into: y.slice(0, T * ws.totalRows))
+        let output = y.slice(0, T * ws.totalRows)
+        if rowsAreIndependentTokens {
+            model.backend.matVecs(ws, input, count: T, into: output)
+        } else {
+            model.backend.matMul(ws, input, count: T, into: output)
+        }
     }
 
     // MARK: - Residual

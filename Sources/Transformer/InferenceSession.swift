@@ -19,6 +19,10 @@ public final class InferenceSession {
     public var position: Int { cache.count }
     /// Called at every hook point when set (see `HookPoint`).
     public var hooks: (any ForwardHooks)?
+    /// True when the rows of a forward pass are new tokens of different sequences (the batched
+    /// decoder's scratch session), not one prompt: each row is then multiplied as a single token
+    /// (`Backend.matVecs`), so that it gets the numbers it would get alone.
+    var rowsAreIndependentTokens = false
 
     public let cache: KVCache
     let buffers: Activations

@@ -32,6 +32,8 @@ struct ServeCommand: ParsableCommand {
     var timeout = 600
     @Option(name: .customLong("max-body"), help: "Largest request body, in bytes (413 beyond).")
     var maxBody = 1 << 20
+    @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may send nothing (idle, or a request that stops arriving) before it is closed.")
+    var idleTimeout = 60
     @Flag(name: .customLong("no-batching"), help: "Decode the slots one after the other instead of in one batch.")
     var noBatching = false
 
@@ -41,6 +43,7 @@ struct ServeCommand: ParsableCommand {
         guard queue >= 0 else { throw ValidationError("--queue must be 0 or more") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
         guard maxBody >= 1024 else { throw ValidationError("--max-body must be at least 1024") }
+        guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be positive") }
     }
 
     func run() throws {
@@ -55,6 +58,7 @@ struct ServeCommand: ParsableCommand {
             settings.apiKey = apiKey ?? ProcessInfo.processInfo.environment["LOUPE_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
             settings.timeLimit = .seconds(timeout)
             settings.maxBodyBytes = maxBody
+            settings.idleTimeout = .seconds(idleTimeout)
             settings.modelName = URL(fileURLWithPath: model.file.path).lastPathComponent
             let server = LoupeServer(engine: engine, template: template, configuration: settings)
             let host = self.host

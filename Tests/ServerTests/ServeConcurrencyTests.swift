@@ -8,12 +8,15 @@ struct ServeConcurrencyTests {
         (object["choices"] as? [[String: Any]])?.first?["text"] as? String
     }
 
-    /// Four clients through two slots (decoded together): every answer equals the same request
-    /// made alone, and the queue drains.
+    /// Ten clients through eight slots (decoded together, more than the 4 tokens from which a
+    /// prompt would take the float GEMM): every answer equals the same request made alone, and
+    /// the queue drains.
     @Test func parallelClientsGetTheirOwnAnswers() throws {
-        let server = try ServerProcess(["--parallel", "2", "-c", "256"])
+        let server = try ServerProcess(["--parallel", "8", "-c", "256"])
         defer { server.stop() }
-        let prompts = ["The capital of France is", "Once upon a time", "The sun is a", "My favourite food is"]
+        let prompts = ["The capital of France is", "Once upon a time", "The sun is a", "My favourite food is",
+                       "In 1969, the first", "The best way to learn", "Water boils at", "A good friend is",
+                       "The recipe for bread", "Cats and dogs"]
         let alone = try prompts.map { p in
             try Self.completionText(server.post("/v1/completions", ["prompt": p, "temperature": 0, "max_tokens": 20]).1)
         }
@@ -28,6 +31,38 @@ struct ServeConcurrencyTests {
         let metrics = try server.request("GET", "/metrics").text
         #expect(metrics.contains("loupe_slots_busy 0"))
         #expect(metrics.contains("loupe_requests_waiting 0"))
+    }
+
+    /// A connection kept alive serves the next request, and a whole generated answer (whose
+    /// connection is watched for the client leaving, and then closed) says `Connection: close`,
+    /// so that a client does not send its next request on a closing connection.
+    @Test func keepAliveConnectionsAreReusedOrClosedOpenly() throws {
+        let server = try ServerProcess(["--parallel", "1", "-c", "256"])
+        defer { server.stop() }
+        let connection = try RawHTTP(port: server.port, timeout: 60)
+        func send(_ path: String, _ json: String) {
+            let head = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Content-Length: \(json.utf8.count)\r\n\r\n"
+            connection.send(Array((head + json).utf8))
+        }
+        /// One answer with a Content-Length, read without waiting for the connection to close.
+        func answer() throws -> HTTPResult {
+            var raw: [UInt8] = []
+            while let chunk = connection.receive() {
+                raw += chunk
+                if let r = try? RawHTTP.parse(raw), let n = r.headers["content-length"].flatMap(Int.init), r.body.count >= n { return r }
+            }
+            return try RawHTTP.parse(raw)
+        }
+        for text in ["Hello", "world"] {
+            send("/tokenize", #"{"content": "\#(text)"}"#)
+            let r = try answer()
+            #expect(r.status == 200 && r.headers["connection"]?.lowercased() != "close", "\(r.headers)")
+        }
+        send("/v1/completions", #"{"prompt": "Hello", "max_tokens": 2, "temperature": 0}"#)
+        let whole = try answer()
+        #expect(whole.status == 200)
+        #expect(whole.headers["connection"]?.lowercased() == "close", "\(whole.headers)")
     }
 
     /// A client that hangs up mid-stream frees its slot at once: with one slot, the next request

@@ -115,7 +115,12 @@ try:
           set(value) == {"nom", "age"} and isinstance(value["age"], int), value)
 except ValueError as e:
     check("response_format json_schema gives JSON", answer.choices[0].finish_reason == "length", answer.choices[0].message.content)
-
+# Right after other whole answers on the client's kept-alive connections: the server closes a
+# connection after a whole answer and says so (`Connection: close`), so this is not refused.
+answer = client.chat.completions.create(model=model, messages=messages, response_format={"type": "json_object"},
+                                        temperature=0, max_tokens=48)
+content = answer.choices[0].message.content
+check("response_format json_object starts a JSON object", content.lstrip().startswith("{"), content)
 bad = openai.OpenAI(base_url=base_url, api_key="wrong", max_retries=0)
 try:
     bad.models.list()

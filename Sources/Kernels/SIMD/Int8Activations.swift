@@ -109,13 +109,74 @@ func integerDot<D: IntegerPartDecoder>(_: D.Type, _ row: UnsafeRawPointer, _ x: 
     return (even + odd).sum() + offsets.sum()
 }
 
-/// w.row(r)·x for r in `rows` with int8 activations; float types use the float path.
-/// w: [rows, columns]  x: [columns] (and its int8 rounding)  -> y[rows]
-func integerDotRows(_ w: WeightMatrix, _ rows: Range<Int>, _ x: UnsafePointer<Float>, _ xq: Int8Activations,
-                    _ y: UnsafeMutablePointer<Float>) {
-    let blocks = w.columns / w.type.blockSize
+/// `integerDot` of one row with N tokens at once: each part's codes and scales are decoded once
+/// and used N times. Every token's sums are exactly `integerDot`'s, in the same order (so the
+/// same bits); only the decoding is shared. The parts go in pairs, the first into the `even`
+/// sums and the second into the `odd` ones, so that which sums a part feeds is known when the
+/// code is compiled and all 2N of them stay in registers (N ≤ 4; chosen at run time, they were
+/// kept in memory, stored and reloaded at every part: seen with `perf annotate`).
+/// row: [columns] as blocks  xs: N tokens' roundings  -> [N]
+@inline(__always)
+func integerDots<let N: Int, D: IntegerPartDecoder>(_: D.Type, _ row: UnsafeRawPointer,
+                                                      _ xs: UnsafePointer<Int8Activations>, blocks: Int) -> InlineArray<N, Float> {
+    var even = InlineArray<N, SIMD8<Float>>(repeating: .zero), odd = InlineArray<N, SIMD8<Float>>(repeating: .zero)
+    var offsets = InlineArray<N, SIMD2<Float>>(repeating: .zero)
+    /// Part p of the row (32 weights from p·32) times each token, added to `sums`.
+    @inline(__always)
+    func accumulate(_ p: Int, _ sums: inout InlineArray<N, SIMD8<Float>>, _ offsets: inout InlineArray<N, SIMD2<Float>>) {
+        let (codes, scale, offset) = D.codes(row + (p / D.parts) &* D.bytes, p % D.parts)
+        let start = p &* 32
+        let scales = SIMD8(lowHalf: SIMD4(repeating: scale[0]), highHalf: SIMD4(repeating: scale[1]))
+        for t in 0..<N {
+            let x = xs[t]
+            let xq = UnsafeRawPointer(x.codes).loadUnaligned(fromByteOffset: start, as: SIMD32<Int8>.self)
+            let products = D.signedCodes ? signedDotByQuads(unsafeBitCast(codes, to: SIMD32<Int8>.self), xq)
+                                         : dotByQuads(codes, xq)
+            let s = scales * UnsafeRawPointer(x.spreadScales).loadUnaligned(fromByteOffset: start, as: SIMD8<Float>.self)
+            sums[t] = sums[t].addingProduct(s, floats(products))
+            offsets[t] = offsets[t].addingProduct(
+                offset, UnsafeRawPointer(x.sums).loadUnaligned(fromByteOffset: start &>> 2, as: SIMD2<Float>.self))
+        }
+    }
+    let parts = blocks &* D.parts
+    var p = 0
+    while p &+ 1 < parts {
+        accumulate(p, &even, &offsets)
+        accumulate(p &+ 1, &odd, &offsets)
+        p &+= 2
+    }
+    if p < parts { accumulate(p, &even, &offsets) }
+    var dots = InlineArray<N, Float>(repeating: 0)
+    for t in 0..<N { dots[t] = (even[t] + odd[t]).sum() + offsets[t].sum() }
+    return dots
+}
+
+/// w.row(r)·x_t for r in `rows` and every token t with int8 activations; float types use the
+/// float path. Rows outer, tokens inner: a row is read from memory once and stays in L1 while
+/// it meets each token (a Q4_1 row of 576 weights is 360 bytes), so k tokens cost one pass over
+/// the weights instead of k, and its codes are decoded once per 4 tokens (`integerDots`).
+/// Each (row, token) dot is `integerDot`'s arithmetic on that token's rounding, exactly as with
+/// one token: a result does not depend on how many tokens share the call.
+/// w: [rows, columns]  x: [k, columns] (and each row's int8 rounding xq[t])  -> y: [k, w.rows]
+func integerDotRows(_ w: WeightMatrix, _ rows: Range<Int>, _ x: UnsafePointer<Float>,
+                    _ xq: UnsafeBufferPointer<Int8Activations>, _ y: UnsafeMutablePointer<Float>) {
+    let blocks = w.columns / w.type.blockSize, k = xq.count, xs = xq.baseAddress!
     @inline(__always) func each<D: IntegerPartDecoder>(_ d: D.Type) {
-        for r in rows { y[r] = integerDot(d, w.row(r), xq, blocks: blocks) }
+        for r in rows {
+            let row = w.row(r)
+            var t = 0
+            while k - t >= 4 {
+                let dots: InlineArray<4, Float> = integerDots(d, row, xs + t, blocks: blocks)
+                for j in 0..<4 { y[(t &+ j) &* w.rows &+ r] = dots[j] }
+                t &+= 4
+            }
+            if k - t >= 2 {
+                let dots: InlineArray<2, Float> = integerDots(d, row, xs + t, blocks: blocks)
+                for j in 0..<2 { y[(t &+ j) &* w.rows &+ r] = dots[j] }
+                t &+= 2
+            }
+            if t < k { y[t &* w.rows &+ r] = integerDot(d, row, xs[t], blocks: blocks) }
+        }
     }
     switch w.type {
     case .q4_0: each(Q4_0Decoder.self)
@@ -128,7 +189,8 @@ func integerDotRows(_ w: WeightMatrix, _ rows: Range<Int>, _ x: UnsafePointer<Fl
     case .q4_K: each(Q4_KDecoder.self)
     case .q5_K: each(Q5_KDecoder.self)
     case .q6_K: each(Q6_KDecoder.self)
-    default: dotRows(w, rows, RowInput(x: x, nibbleOrdered: nil), y)   // float types
+    default:                                                            // float types
+        for t in 0..<k { dotRows(w, rows, RowInput(x: x + t * w.columns, nibbleOrdered: nil), y + t * w.rows) }
     }
 }
 

@@ -16,8 +16,12 @@ import GGUF
 ///
 /// With `activations: .int8` (the `simd-q8` variant) products with quantized weights first
 /// round x to 8 bits per block of 16, as llama.cpp does (it uses 32 or 256), and multiply the
-/// weights' integer codes with `vpmaddubsw` (`Int8Activations.swift`, `IntegerProducts.swift`),
-/// one token at a time; float weights keep the float paths.
+/// weights' integer codes with `vpmaddubsw` (`Int8Activations.swift`, `IntegerProducts.swift`);
+/// several tokens are rounded first, then each row of weights is read once and multiplied with
+/// every token, with the same arithmetic as for one token. Float weights keep the float paths.
+///
+/// `matVecs` is for rows that are independent sequences (the server's slots, one new token
+/// each): every row gets exactly what `matVec` would give it alone, whatever the count.
 public struct SIMDBackend: Backend {
     /// What the activations of a matrix-vector product are multiplied as.
     public enum Activations: Sendable {
@@ -69,6 +73,26 @@ public struct SIMDBackend: Backend {
         products(ws, x.baseAddress!, count: count, y.baseAddress!)
     }
 
+    /// One matrix-vector product per row of X, each bit for bit what `matVec` gives that row
+    /// alone (never the GEMM, whose float sums are ordered differently), with the weights still
+    /// read once for all rows under `simd-q8`.
+    /// W_i: [rows_i, columns]  X: [count, columns]  -> Y: [Σ_i count·rows_i]
+    public func matVecs(_ ws: [WeightMatrix], _ x: UnsafeBufferPointer<Float>, count: Int,
+                        into y: UnsafeMutableBufferPointer<Float>) {
+        checkShapes(ws, x.count, y.count, count: count)
+        let x = x.baseAddress!, y = y.baseAddress!
+        if ws.allSatisfy(usesIntegerDots) { return integerMatVecs(ws, x, count: count, y) }
+        var start = 0
+        for w in ws {
+            if usesIntegerDots(w) {
+                integerMatVecs(CollectionOfOne(w), x, count: count, y + start)
+            } else {
+                for t in 0..<count { products(CollectionOfOne(w), x + t * w.columns, count: 1, y + start + t * w.rows) }
+            }
+            start += count * w.rows
+        }
+    }
+
     /// True when `simd-q8` rounds activations for this weight (quantized types only).
     private func usesIntegerDots(_ w: WeightMatrix) -> Bool {
         activations == .int8 && w.type.blockSize > 1
@@ -80,8 +104,8 @@ public struct SIMDBackend: Backend {
         _ ws: Ws, _ x: UnsafePointer<Float>, count: Int, _ y: UnsafeMutablePointer<Float>
     ) {
         if ws.allSatisfy(usesIntegerDots) {
-            // Every product sees 8-bit activations, as in llama.cpp: one integer matVec per token.
-            for t in 0..<count { integerMatVec(ws, x, token: t, count: count, y) }
+            // Every product sees 8-bit activations, as in llama.cpp; the weights are read once.
+            integerMatVecs(ws, x, count: count, y)
         } else if count >= Self.gemmMinimumCount && !ws.contains(where: usesIntegerDots) {
             packedGEMM(ws, x, count: count, y)
         } else if ws.count == 1, let w = ws.first {
@@ -103,17 +127,26 @@ public struct SIMDBackend: Backend {
         }
     }
 
-    /// Token t's products with x rounded to int8 once, on the calling thread, then the rows of
-    /// every weight over the pool in one loop.
-    private func integerMatVec<Ws: RandomAccessCollection<WeightMatrix>>(
-        _ ws: Ws, _ x: UnsafePointer<Float>, token t: Int, count: Int, _ y: UnsafeMutablePointer<Float>
+    /// Every token's products with int8 activations: the `count` tokens rounded first, on the
+    /// calling thread, then the rows of every weight over the pool in one loop, each row meeting
+    /// every token while it is in cache (`integerDotRows`). Each (row, token) dot is the one a
+    /// single token gets, so the results do not depend on `count`.
+    /// W_i: [rows_i, columns]  X: [count, columns]  -> Y: [Σ_i count·rows_i]
+    private func integerMatVecs<Ws: RandomAccessCollection<WeightMatrix>>(
+        _ ws: Ws, _ x: UnsafePointer<Float>, count: Int, _ y: UnsafeMutablePointer<Float>
     ) {
-        let columns = ws.first!.columns, xt = x + t * columns
-        withUnsafeTemporaryAllocation(byteCount: Int8Activations.scratchBytes(columns), alignment: 16) { scratch in
-            let xq = Int8Activations(xt, columns, scratch: scratch.baseAddress!)
-            pool.parallelRanges(ws.totalRows, minimumChunk: Self.minimumRows(columns: columns)) { rows in
-                ws.forEachPart(of: rows) { w, start, local in
-                    integerDotRows(w, local, xt, xq, y + count * start + t * w.rows)
+        let columns = ws.first!.columns, bytes = Int8Activations.scratchBytes(columns)
+        withUnsafeTemporaryAllocation(byteCount: count * bytes, alignment: 16) { scratch in
+            withUnsafeTemporaryAllocation(of: Int8Activations.self, capacity: count) { xq in
+                for t in 0..<count {
+                    (xq.baseAddress! + t).initialize(to: Int8Activations(x + t * columns, columns,
+                                                                         scratch: scratch.baseAddress! + t * bytes))
+                }
+                let rounded = UnsafeBufferPointer(xq)
+                pool.parallelRanges(ws.totalRows, minimumChunk: Self.minimumRows(columns: count * columns)) { rows in
+                    ws.forEachPart(of: rows) { w, start, local in
+                        integerDotRows(w, local, x, rounded, y + count * start)
+                    }
                 }
             }
         }
@@ -231,11 +264,14 @@ public struct SIMDBackend: Backend {
     /// Values from which an element-wise function is worth sharing between threads.
     static let parallelElementCount = 16_384
 
-    /// Applies `f` to pieces of x, on the pool when x is long.
+    /// Applies `f` to pieces of x, on the pool when x is long. Pieces are whole runs of 16
+    /// values from the start of x: `simdSiLU` takes the scalar path for a whole run of 16 when
+    /// one value needs it, so a value must meet the same 15 neighbours however x is cut (the
+    /// rows of a batch then give what each row gives alone, when a row is whole runs of 16).
     private func forEachPiece(of x: UnsafeMutableBufferPointer<Float>, _ f: (UnsafeMutableBufferPointer<Float>) -> Void) {
         guard x.count >= Self.parallelElementCount else { return f(x) }
-        pool.parallelRanges(x.count, minimumChunk: Self.parallelElementCount / 4) { range in
-            f(UnsafeMutableBufferPointer(rebasing: x[range]))
+        pool.parallelRanges((x.count + 15) / 16, minimumChunk: Self.parallelElementCount / 64) { runs in
+            f(UnsafeMutableBufferPointer(rebasing: x[runs.lowerBound * 16 ..< min(x.count, runs.upperBound * 16)]))
         }
     }
 

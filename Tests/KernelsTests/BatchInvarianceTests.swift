@@ -1,0 +1,79 @@
+import GGUF
+import Testing
+@testable import Kernels
+
+/// Continuous batching may not change an answer: a token decoded together with others must get
+/// the very numbers it gets alone. These tests compare bit for bit (`==`, not a tolerance).
+@Suite("Batch invariance: k tokens at once equal k tokens one at a time")
+struct BatchInvarianceTests {
+    /// Shapes that are not multiples of anything convenient: rows not a multiple of the pool's
+    /// chunks, columns of an odd number of blocks.
+    static func shapes(_ type: GGMLType) -> [(rows: Int, columns: Int)] {
+        type.blockSize == 256 ? [(37, 256), (5, 768)] : [(37, 96), (101, 160), (3, 544)]
+    }
+
+    /// The x rows of `count` tokens, each multiplied alone by `matVec`.   -> [count, rows]
+    static func oneAtATime(_ backend: any Backend, _ w: WeightMatrix, _ x: [Float], count: Int) -> [Float] {
+        (0 ..< count).flatMap { t in
+            product(backend, w, Array(x[t * w.columns ..< (t + 1) * w.columns]), count: 1)
+        }
+    }
+
+    /// simd-q8's matMul of k tokens reads each row once for all of them (rows outer, tokens
+    /// inner), yet every (row, token) dot is the one-token arithmetic: equal to k matVecs.
+    /// (Float weights are not rounded: from 4 tokens their matMul is the GEMM, as for `simd`.)
+    @Test("simd-q8 matMul of k tokens equals k matVecs", arguments: GGMLType.computable.filter { $0.blockSize > 1 })
+    func int8MatMul(type: GGMLType) {
+        let backend = SIMDBackend(threads: 2, activations: .int8)
+        for (s, shape) in Self.shapes(type).enumerated() {
+            let w = TestMatrix(type: type, rows: shape.rows, columns: shape.columns, seed: UInt64(40 + s))
+            for count in [2, 3, 5, 6, 7, 8, 13] {   // every mix of groups of 4, 2 and 1
+                let x = randomFloats(count * shape.columns, seed: UInt64(count * 7 + s))
+                let together = product(backend, w.matrix, x, count: count)
+                let alone = Self.oneAtATime(backend, w.matrix, x, count: count)
+                #expect(together == alone, "\(type) \(shape.rows)×\(shape.columns) by \(count)")
+            }
+        }
+    }
+
+    /// `matVecs` (independent rows: the server's slots) equals one `matVec` per row and weight
+    /// on every backend, whatever the count, where `matMul` would switch to a GEMM from 4 tokens.
+    /// Groups of weights of one type and of mixed types (a float one among quantized ones).
+    @Test("matVecs equals one matVec per row", arguments: ["naive", "simd", "simd-q8", "blas", "auto"])
+    func matVecs(backendName: String) throws {
+        let kind = try BackendKind(name: backendName)
+        guard kind != .blas || CBLAS.isAvailable else { return }
+        let backend = try kind.makeBackend(threads: 2)
+        let groups: [[GGMLType]] = [[.q4_1, .q4_1, .q4_1], [.q4_K, .q6_K], [.q8_0, .f32, .q5_0], [.f16], [.q4_0, .bf16]]
+        for (g, types) in groups.enumerated() {
+            let columns = types.contains { $0.blockSize == 256 } ? 512 : 160
+            let ws = types.enumerated().map { i, type in
+                TestMatrix(type: type, rows: [37, 64, 5][i], columns: columns, seed: UInt64(10 * g + i))
+            }
+            for count in [1, 2, 3, 4, 7, 8] {
+                let x = randomFloats(count * columns, seed: UInt64(count))
+                var expected: [Float] = []
+                for w in ws { expected += Self.oneAtATime(backend, w.matrix, x, count: count) }
+                var y = [Float](repeating: .nan, count: expected.count)
+                x.withUnsafeBufferPointer { xs in
+                    y.withUnsafeMutableBufferPointer { backend.matVecs(ws.map(\.matrix), xs, count: count, into: $0) }
+                }
+                #expect(y == expected, "\(backendName) \(types) by \(count)")
+            }
+        }
+    }
+
+    /// SiLU over a batch of rows long enough to be cut between threads gives each row what it
+    /// gives alone, values that take the scalar path (x > 87) included. The rows are whole runs
+    /// of 16 values; an even share of the batch per thread (23·1552 / 8) would not be.
+    @Test("SiLU of a batch equals SiLU of each row")
+    func siluRows() {
+        let backend = SIMDBackend(threads: 2)
+        let width = 1552, rows = 23
+        var x = randomFloats(rows * width, seed: 3, scale: 8)
+        for i in stride(from: 5, to: x.count, by: 997) { x[i] = 90 }
+        let together = applied(x) { backend.silu($0) }
+        let alone = (0 ..< rows).flatMap { r in applied(Array(x[r * width ..< (r + 1) * width])) { backend.silu($0) } }
+        #expect(together == alone)
+    }
+}
