@@ -7,7 +7,7 @@ Python, with Debian's /usr/bin/chromium), and checks the HTTP API against `loupe
 Exit status 0: every check passed; 1: a check failed (the message says which); 77: no browser
 (the caller may skip). Every wait is bounded.
 """
-import argparse, json, os, shutil, struct, sys, time, urllib.parse, urllib.request
+import argparse, json, os, shutil, struct, sys, time, urllib.error, urllib.parse, urllib.request
 
 SKIP = 77
 
@@ -236,6 +236,38 @@ def check_page(url, prompt, screenshots):
     print(f"page: {T} tokens, {h} heatmaps of {T}×{T}, French, ablation, playground, kernels: all shown")
 
 
+def check_key(url, key, prompt):
+    """The page of `loupe serve --api-key`: its files load without the key, the page asks for
+    it once (the browser's prompt), then inspects and generates with it."""
+    from playwright.sync_api import sync_playwright
+    browser_path = os.environ.get("LOUPE_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    try:
+        api(url, "model")
+        fail("the keyed server answered /loupe/v1/model without the key")
+    except urllib.error.HTTPError as error:
+        if error.code != 401:
+            fail(f"the keyed server answered {error.code} without the key, not 401")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=browser_path, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        page.set_default_timeout(60_000)
+        asked = []
+        page.on("dialog", lambda d: (asked.append(d.message), d.accept(key)))
+        page.goto(url)
+        page.wait_for_selector("body[data-ready=true]")
+        page.fill("#inspect-prompt", prompt)
+        page.press("#inspect-prompt", "Enter")
+        page.wait_for_function("() => document.querySelectorAll('#tokens li').length > 0 && document.querySelectorAll('#heads canvas').length > 0")
+        page.fill("#gen-prompt", prompt)
+        page.fill("#max-tokens", "2")
+        page.click("#generate")
+        page.wait_for_function("() => document.querySelectorAll('#output .tok').length >= 1 && document.querySelector('#stop').disabled")
+        browser.close()
+    if len(asked) != 1:
+        fail(f"the page asked for the key {len(asked)} times, not once")
+    print("key: the page of loupe serve --api-key asked for the key once, then inspected and generated")
+
+
 def check_firefox(url, prompt, screenshots):
     """The page in headless Firefox ESR (Debian's firefox-esr, driven over WebDriver BiDi by
     firefox_bidi.py): load, type a prompt and press Enter, tokens, every head of layer 0 as
@@ -289,9 +321,13 @@ def main():
     parser.add_argument("--dump", required=True)
     parser.add_argument("--prompt", required=True)
     parser.add_argument("--screenshots")
+    parser.add_argument("--keyed-url", help="the page of a loupe serve --api-key KEY")
+    parser.add_argument("--key")
     args = parser.parse_args()
     check_api(args.url, args.dump, args.prompt)
     check_page(args.url, args.prompt, args.screenshots)
+    if args.keyed_url:
+        check_key(args.keyed_url, args.key, args.prompt)
     check_firefox(args.url, args.prompt, args.screenshots)
 
 

@@ -35,8 +35,13 @@ async function askKey() {
 
 async function call(path, options = {}) {
   const send = () => fetch(API + path, Object.assign({}, options, { headers: Object.assign({}, options.headers, authorization()) }));
+  const keySent = sessionStorage.getItem("loupe-key");
   let response = await send();
-  if (response.status === 401 && await askKey()) response = await send();
+  if (response.status === 401) {
+    // Another refused request may have asked for the key meanwhile: then only send it again.
+    const known = sessionStorage.getItem("loupe-key") !== keySent;
+    if (known || await askKey()) response = await send();
+  }
   return response;
 }
 
