@@ -9,7 +9,7 @@ Firefox with the few commands below: navigate, evaluate a script, press keys, sc
         ff.navigate("http://127.0.0.1:8090/")
         ff.wait("document.body.dataset.ready === 'true'")
 """
-import base64, json, os, re, shutil, subprocess, tempfile, time
+import base64, json, os, re, shutil, subprocess, tempfile, threading, time
 
 import websocket   # python3 -m pip install websocket-client
 
@@ -26,6 +26,16 @@ class Firefox:
 
     def __enter__(self):
         self.profile = tempfile.mkdtemp(prefix="loupe-firefox-")
+        self.process = None
+        self.socket = None
+        try:
+            self._start()
+        except BaseException:
+            self._stop()   # a browser that failed to connect is not left running
+            raise
+        return self
+
+    def _start(self):
         # Port 0: Firefox picks one and prints "WebDriver BiDi listening on ws://127.0.0.1:PORT".
         self.process = subprocess.Popen(
             [self.executable, "--headless", "--no-remote", "--profile", self.profile, "--remote-debugging-port", "0"],
@@ -41,6 +51,8 @@ class Firefox:
                 address = match.group(1)
         if address is None:
             raise BiDiError("firefox did not start its WebDriver BiDi server")
+        # Keep reading Firefox's messages, so that a full pipe never blocks it.
+        threading.Thread(target=self.process.stderr.read, daemon=True).start()
         # No Origin header: Firefox refuses a handshake from a web origin.
         self.socket = websocket.create_connection(address.rstrip("/") + "/session", timeout=self.timeout, suppress_origin=True)
         self.next_id = 0
@@ -48,19 +60,23 @@ class Firefox:
         self.send("session.subscribe", {"events": ["log.entryAdded"]})
         self.context = self.send("browsingContext.getTree", {})["contexts"][0]["context"]
         self.send("browsingContext.setViewport", {"context": self.context, "viewport": {"width": 1400, "height": 1000}})
-        return self
 
     def __exit__(self, *exc):
         try:
             self.send("session.end", {})
         except Exception:
             pass
-        self.socket.close()
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        self._stop()
+
+    def _stop(self):
+        if self.socket:
+            self.socket.close()
+        if self.process:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
         shutil.rmtree(self.profile, ignore_errors=True)
 
     def send(self, method, params):
