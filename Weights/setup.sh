@@ -4,8 +4,10 @@
 #   Weights/setup.sh smollm2    OpenBLAS + SmolLM2 only
 #   Weights/setup.sh --tests    also what the test suite uses: headless Chromium (report tests),
 #                               llama.cpp's vocabulary test files and grammars (Weights/llama.cpp),
-#                               Python's jsonschema, openai and playwright packages (grammar,
-#                               server and web page tests; playwright drives Debian's chromium)
+#                               Python's jsonschema, openai, playwright and websocket-client
+#                               packages (grammar, server and web page tests; playwright drives
+#                               Debian's chromium), and firefox-esr (the page's Firefox check,
+#                               driven over WebDriver BiDi by Tests/GlassBoxTests/firefox_bidi.py)
 # Idempotent: what is already there is checked, not fetched again.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -39,6 +41,13 @@ if [ "$(uname)" = Linux ] && command -v apt-get >/dev/null; then
       || { as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1; } \
       || echo "setup: chromium is not installable here; the report tests will be skipped" >&2
   fi
+  # The web page test also runs the page in Firefox ESR when it is there (no geckodriver needed).
+  if [ "$tests" = yes ] && ! command -v firefox-esr >/dev/null && ! command -v firefox >/dev/null; then
+    echo "setup: installing firefox-esr (for the web page test)"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq firefox-esr >/dev/null 2>&1 \
+      || { as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq firefox-esr >/dev/null 2>&1; } \
+      || echo "setup: firefox-esr is not installable here; the page's Firefox check will be skipped" >&2
+  fi
 fi
 
 "$here/fetch.sh" "${models[@]:-all}"
@@ -46,9 +55,9 @@ fi
 if [ "$tests" = yes ]; then
   "$here/fetch.sh" llama.cpp
   # Python tools the tests drive: a JSON Schema validator and the official OpenAI client.
-  if ! python3 -c 'import jsonschema, openai, playwright' 2>/dev/null; then
-    echo "setup: installing Python's jsonschema, openai and playwright (for the grammar, server and web tests)"
-    python3 -m pip install --quiet --disable-pip-version-check jsonschema openai playwright 2>/dev/null \
-      || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages jsonschema openai playwright
+  if ! python3 -c 'import jsonschema, openai, playwright, websocket' 2>/dev/null; then
+    echo "setup: installing Python's jsonschema, openai, playwright and websocket-client (for the grammar, server and web tests)"
+    python3 -m pip install --quiet --disable-pip-version-check jsonschema openai playwright websocket-client 2>/dev/null \
+      || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages jsonschema openai playwright websocket-client
   fi
 fi

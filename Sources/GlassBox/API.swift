@@ -235,23 +235,31 @@ public struct AttentionRequest: Codable, Sendable {
     public var ids: [Int]?
     public var ablations: [AblationSpec]?
     public var layer: Int
+    /// `"json"` (default): `patterns` as nested arrays; `"float32"`: `float32`, the same values
+    /// as base64 bytes, which the page asks for (a 1000-token prompt's 9 × 1000² weights took
+    /// 13 s to encode and parse as JSON numbers).
+    public var format: String?
 
-    public init(prompt: String? = nil, ids: [Int]? = nil, ablations: [AblationSpec]? = nil, layer: Int) {
+    public init(prompt: String? = nil, ids: [Int]? = nil, ablations: [AblationSpec]? = nil, layer: Int, format: String? = nil) {
         self.prompt = prompt
         self.ids = ids
         self.ablations = ablations
         self.layer = layer
+        self.format = format
     }
 
     var promptRequest: PromptRequest { PromptRequest(prompt: prompt, ids: ids, ablations: ablations) }
 }
 
-/// Every head's pattern of one layer: `patterns[head][query][key]`, [h][T][T].
+/// Every head's pattern of one layer: `patterns[head][query][key]`, [h][T][T]; or, with
+/// `format: "float32"`, `float32`: the same h·T·T values, row-major, as little-endian float32
+/// bytes in base64.
 public struct AttentionResponse: Codable, Sendable {
     public let layer: Int
     public let heads: Int
     public let tokens: Int
-    public let patterns: [[[Float]]]
+    public var patterns: [[[Float]]]?
+    public var float32: String?
 }
 
 /// `POST /loupe/v1/lens` request: how many guesses per cell and which positions (default: the last 8).

@@ -185,12 +185,21 @@ public final class GlassBox: @unchecked Sendable {
     /// `POST /loupe/v1/attention`: every head of one layer.
     public func attention(_ r: AttentionRequest) throws -> AttentionResponse {
         guard r.layer >= 0, r.layer < blocks else { throw APIError.badRequest("layer \(r.layer) is not in 0…\(blocks - 1)") }
+        guard [nil, "json", "float32"].contains(r.format) else {
+            throw APIError.badRequest("format '\(r.format ?? "")': use json or float32")
+        }
         let a = try analysis(r.promptRequest).activation(.pattern(r.layer), model: model)
         let (h, T, P) = (a.shape[0], a.shape[1], a.shape[2])
-        let maps = (0 ..< h).map { head in
-            (0 ..< T).map { q in Array(a.values[(head * T + q) * P ..< (head * T + q + 1) * P]) }
+        var response = AttentionResponse(layer: r.layer, heads: h, tokens: T)
+        if r.format == "float32" {
+            // Bytes as they lie in memory: little-endian on every CPU Loupe runs on.
+            response.float32 = a.values.withUnsafeBufferPointer { Data(buffer: $0) }.base64EncodedString()
+        } else {
+            response.patterns = (0 ..< h).map { head in
+                (0 ..< T).map { q in Array(a.values[(head * T + q) * P ..< (head * T + q + 1) * P]) }
+            }
         }
-        return AttentionResponse(layer: r.layer, heads: h, tokens: T, patterns: maps)
+        return response
     }
 
     /// `POST /loupe/v1/lens`: the logit lens at some positions.

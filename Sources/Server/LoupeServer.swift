@@ -8,7 +8,8 @@ import Synchronization
 import Tokenizers
 import Transformer
 
-/// `loupe serve`: the OpenAI-compatible HTTP API over an `Engine`.
+/// `loupe serve`: the OpenAI-compatible HTTP API over an `Engine`, and beside it the routes of
+/// `mounted` (the glass box page and its API, docs/web.md) on the same port.
 ///
 /// Routes are dispatched here by hand (not by Hummingbird's router) so that every miss gets
 /// OpenAI's error body: 404 for an unknown path, 405 for a known path with the wrong method.
@@ -18,12 +19,15 @@ public struct LoupeServer: HTTPResponder, Sendable {
     public let engine: Engine
     public let reader: OpenAIRequestReader
     public let configuration: ServerConfiguration
+    /// Other routes served on the same port, or nil.
+    public let mounted: MountedRoutes?
     private let counters = Counters()
     private let started = Date()
 
-    public init(engine: Engine, template: ChatTemplate, configuration: ServerConfiguration) {
+    public init(engine: Engine, template: ChatTemplate, configuration: ServerConfiguration, mounted: MountedRoutes? = nil) {
         self.engine = engine
         self.configuration = configuration
+        self.mounted = mounted
         reader = OpenAIRequestReader(tokenizer: engine.tokenizer, template: template,
                                      contextLength: engine.contextLength, timeLimit: configuration.timeLimit)
     }
@@ -77,7 +81,7 @@ public struct LoupeServer: HTTPResponder, Sendable {
         let log = RequestLog(method: request.method.rawValue, path: request.uri.path)
         var response: Response
         do {
-            response = try await route(request, log: log)
+            response = try await route(request, context: context, log: log)
         } catch let error as APIError {
             response = Self.errorResponse(error)
         } catch {
@@ -85,12 +89,18 @@ public struct LoupeServer: HTTPResponder, Sendable {
         }
         count("http_\(response.status.code)")
         log.status = response.status.code
-        if !log.streaming, configuration.logRequests { log.write() }
+        if !log.streaming, !log.quiet, configuration.logRequests { log.write() }
         return response
     }
 
-    private func route(_ request: Request, log: RequestLog) async throws -> Response {
+    private func route(_ request: Request, context: Context, log: RequestLog) async throws -> Response {
         var path = request.uri.path
+        if let mounted, mounted.owns(path) {
+            if mounted.needsKey(path) { try authorize(request) }
+            // Only the requests that run the model are worth a log line (the page polls `GET`s).
+            log.quiet = request.method != .post
+            return try await mounted.responder.respond(to: request, context: context)
+        }
         if path.count > 1, path.hasSuffix("/") { path.removeLast() }
         guard let methods = Self.routes[path] else { throw APIError.notFound(path) }
         if request.method == .options { return Response(status: .noContent, headers: Self.corsHeaders) }
@@ -361,6 +371,24 @@ public struct LoupeServer: HTTPResponder, Sendable {
     }
 }
 
+/// Routes served beside the OpenAI API on the same server: the glass box's page and its
+/// `/loupe/v1/` API when `loupe serve` mounts them. The server stays ignorant of what they are;
+/// it only asks which paths they own and which of those need the API key.
+public struct MountedRoutes: Sendable {
+    /// True for the paths `responder` answers.
+    public let owns: @Sendable (String) -> Bool
+    /// True for the owned paths that need the API key (when one is set).
+    public let needsKey: @Sendable (String) -> Bool
+    public let responder: any HTTPResponder<BasicRequestContext>
+
+    public init(owns: @escaping @Sendable (String) -> Bool, needsKey: @escaping @Sendable (String) -> Bool,
+                responder: any HTTPResponder<BasicRequestContext>) {
+        self.owns = owns
+        self.needsKey = needsKey
+        self.responder = responder
+    }
+}
+
 /// Set once the server listens.
 final class ReadyFlag: Sendable {
     let value = Atomic<Bool>(false)
@@ -381,6 +409,7 @@ final class RequestLog: @unchecked Sendable {
     private var _summary: GenerationSummary?
     private var _note: String?
     private var _streaming = false
+    private var _quiet = false
 
     init(method: String, path: String) {
         self.method = method
@@ -391,6 +420,8 @@ final class RequestLog: @unchecked Sendable {
     var summary: GenerationSummary? { get { locked { _summary } } set { locked { _summary = newValue } } }
     var note: String? { get { locked { _note } } set { locked { _note = newValue } } }
     var streaming: Bool { get { locked { _streaming } } set { locked { _streaming = newValue } } }
+    /// No log line for this request.
+    var quiet: Bool { get { locked { _quiet } } set { locked { _quiet = newValue } } }
 
     private func locked<T>(_ body: () -> T) -> T {
         lock.lock()

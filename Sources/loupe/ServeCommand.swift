@@ -1,6 +1,8 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import GlassBox
+import GlassBoxHTTP
 import Loupe
 import Server
 
@@ -60,30 +62,47 @@ struct ServeCommand: ParsableCommand {
             settings.maxBodyBytes = maxBody
             settings.idleTimeout = .seconds(idleTimeout)
             settings.modelName = URL(fileURLWithPath: model.file.path).lastPathComponent
-            let server = LoupeServer(engine: engine, template: template, configuration: settings)
-            let host = self.host
             let summary = "model \(settings.modelName), \(engine.slotCount) slot\(engine.slotCount == 1 ? "" : "s") "
                 + "of \(engine.contextLength) tokens, template \(template), backend \(model.backend.name)"
                 + (settings.apiKey == nil ? "" : ", API key required")
-
-            // The server is asynchronous; this command waits for it on the main thread.
-            let done = DispatchSemaphore(value: 0)
-            let failure = ErrorBox()
-            Task {
-                do {
-                    try await server.run { port in
-                        let shown = host.contains(":") ? "[\(host)]" : host
-                        printFlushed("loupe serve: listening on http://\(shown):\(port)/v1 (\(summary))\n")
-                    }
-                } catch {
-                    failure.error = error
-                }
-                done.signal()
+            try Serving.run("loupe serve", engine: engine, template: template, settings: settings) { address in
+                "loupe serve: listening on \(address)v1 (\(summary))\nloupe serve: the glass box page is at \(address)\n"
             }
-            done.wait()
-            if let error = failure.error { throw CLIError("the server stopped: \(error)") }
-            printError("loupe serve: stopped")
         }
+    }
+}
+
+/// What `loupe serve` and `loupe web` share: one Hummingbird server with the OpenAI API
+/// (`LoupeServer`) and the glass box's page and API mounted beside it, on one model.
+enum Serving {
+    /// Serves until SIGINT or SIGTERM. `announce` turns the address (`http://HOST:PORT/`) into
+    /// the lines printed once the server listens; `command` names it in the last line.
+    static func run(_ command: String, engine: Engine, template: ChatTemplate, settings: ServerConfiguration,
+                    announce: @escaping @Sendable (String) -> String) throws {
+        // The glass box shares the engine's model: weights are read-only, and each forward pass
+        // has its own session, so inspecting and generating can run at the same time.
+        let box = GlassBox(model: engine.model, tokenizer: engine.tokenizer, file: settings.modelName)
+        let mounted = MountedRoutes(owns: GlassBoxMount.owns, needsKey: GlassBoxMount.needsKey,
+                                    responder: GlassBoxMount.responder(box: box, maxBody: settings.maxBodyBytes))
+        let server = LoupeServer(engine: engine, template: template, configuration: settings, mounted: mounted)
+        let host = settings.host
+        // The server is asynchronous; this command waits for it on the main thread.
+        let done = DispatchSemaphore(value: 0)
+        let failure = ErrorBox()
+        Task {
+            do {
+                try await server.run { port in
+                    let shown = host.contains(":") ? "[\(host)]" : host
+                    printFlushed(announce("http://\(shown):\(port)/"))
+                }
+            } catch {
+                failure.error = error
+            }
+            done.signal()
+        }
+        done.wait()
+        if let error = failure.error { throw CLIError("the server stopped: \(error)") }
+        printError("\(command): stopped")
     }
 }
 

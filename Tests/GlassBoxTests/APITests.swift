@@ -40,7 +40,12 @@ struct APITests {
             let a = try await box.inspect { try $0.attention(AttentionRequest(prompt: Fixture.prompt, layer: layer)) }
             let npy = try NPY(contentsOf: dir.appendingPathComponent("blocks.\(layer).attn.hook_pattern.npy"))
             #expect([a.heads, a.tokens, a.tokens] == npy.shape)
-            #expect(a.patterns.flatMap { $0.flatMap { $0 } } == npy.values, "layer \(layer)")
+            #expect(a.patterns?.flatMap { $0.flatMap { $0 } } == npy.values, "layer \(layer)")
+            // The page's format: the same values as float32 bytes.
+            let f = try await box.inspect { try $0.attention(AttentionRequest(prompt: Fixture.prompt, layer: layer, format: "float32")) }
+            let bytes = try #require(f.float32.flatMap { Data(base64Encoded: $0) })
+            #expect(bytes.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) } == npy.values, "layer \(layer), float32")
+            #expect(f.patterns == nil)
         }
         let norms = try await box.inspect { try $0.norms(prompt) }
         let names = ["hook_embed"] + (0 ..< 30).map { "blocks.\($0).hook_resid_post" }

@@ -18,10 +18,15 @@ struct WebPageTests {
 
         let server = try WebServer()
         defer { server.stop() }
+        // The page as `loupe serve --api-key` serves it, next to the OpenAI API.
+        let keyed = try WebServer(["serve", "--api-key", "room-key", "-c", "512"])
+        defer { keyed.stop() }
         let script = Fixture.packageRoot.appendingPathComponent("Tests/GlassBoxTests/browser_test.py").path
-        var arguments = [script, "--url", server.url, "--dump", dump.path, "--prompt", prompt]
+        var arguments = [script, "--url", server.url, "--dump", dump.path, "--prompt", prompt,
+                         "--keyed-url", keyed.url, "--key", "room-key"]
         if let dir = ProcessInfo.processInfo.environment["LOUPE_SCREENSHOTS"], !dir.isEmpty { arguments += ["--screenshots", dir] }
-        let (status, out, err) = try Fixture.run(python, arguments, timeout: 400)
+        let (status, out, err) = try Fixture.run(python, arguments, timeout: 600)
+        print(out)   // what was checked, and the speed measurements (printed, not asserted)
         if status == 77 {
             print("skipped: \(err)")   // no browser: the API part passed
             return
@@ -30,19 +35,21 @@ struct WebPageTests {
     }
 }
 
-/// A `loupe web --port 0` process on 127.0.0.1; `url` is the address it printed.
+/// A `loupe web --port 0` process (or `loupe serve`, with `command`) on 127.0.0.1; `url` is the
+/// page's address it printed.
 final class WebServer {
     let process = Process()
     let url: String
 
-    init() throws {
+    init(_ command: [String] = ["web"]) throws {
         let pipe = Pipe()
         process.executableURL = URL(fileURLWithPath: Fixture.executable)
-        process.arguments = ["web", "-m", Fixture.smolLM2, "--backend", "simd", "--host", "127.0.0.1", "--port", "0"]
+        process.arguments = command + ["-m", Fixture.smolLM2, "--backend", "simd", "--host", "127.0.0.1", "--port", "0"]
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // "loupe web: open http://127.0.0.1:PORT/ (…)" within 60 s.
+        // "loupe web: open http://127.0.0.1:PORT/ (…)", or serve's "… the glass box page is at
+        // http://127.0.0.1:PORT/", within 60 s.
         let reader = pipe.fileHandleForReading
         let output = OutputText()
         let deadline = Date().addingTimeInterval(60)
@@ -52,13 +59,15 @@ final class WebServer {
         while found == nil, Date() < deadline, process.isRunning {
             Thread.sleep(forTimeInterval: 0.05)
             text = output.text
-            if let start = text.range(of: "open "), let end = text[start.upperBound...].firstIndex(of: " ") {
-                found = String(text[start.upperBound ..< end])
+            for marker in ["open ", "page is at "] {
+                if let start = text.range(of: marker), let end = text[start.upperBound...].firstIndex(where: { $0 == " " || $0 == "\n" }) {
+                    found = String(text[start.upperBound ..< end])
+                }
             }
         }
         guard let found else {
             process.terminate()
-            throw Fixture.Failure(description: "loupe web did not print its address within 60 s: \(text)")
+            throw Fixture.Failure(description: "loupe \(command[0]) did not print its address within 60 s: \(text)")
         }
         url = found
     }

@@ -61,6 +61,40 @@ import Transformer
         #expect(SamplerView(temperature: 0).sample(logits, seed: 1) == 0)
     }
 
+    /// min-p and the repetition penalty have their stages, in `generate`'s order, with the same
+    /// distributions as `generate`'s chain (`SamplingParameters.makeChain`) after the same context.
+    @Test func minPAndRepetitionPenaltyStagesAsGenerate() {
+        let logits: [Float] = [4, 3.5, 2, 1, 0, -1, -3]
+        let context = [0, 6]
+        var view = SamplerView(temperature: 0.8, topK: 40, topP: 0.95)
+        view.minP = 0.2
+        view.repeatPenalty = 1.5
+        let stages = view.stages(logits, context: context, k: 7, tokenizer: nil)
+        #expect(stages.map(\.name) == ["softmax(logits)", "repeat-penalty 1.5 (last 64)", "top-k 40", "top-p 0.95",
+                                       "min-p 0.2", "temperature 0.8"])
+        func p(_ stage: SamplerView.Stage, _ id: Int) -> Float { stage.top.first { $0.id == id }?.probability ?? 0 }
+        // The penalty divides token 0's positive logit by 1.5 and multiplies token 6's negative one: both fall.
+        #expect(p(stages[1], 0) < p(stages[0], 0))
+        #expect(p(stages[1], 6) < p(stages[0], 6))
+        #expect(p(stages[1], 1) > p(stages[1], 0))
+        // min-p keeps the tokens at least 20 % as likely as the most likely one (3 of top-p's 4).
+        let best = stages[3].top[0].probability
+        #expect(stages[4].remaining == stages[3].top.filter { $0.probability >= 0.2 * best }.count)
+        #expect(stages[4].remaining < stages[3].remaining)
+
+        let chain = SamplingParameters(temperature: 0.8, topK: 40, topP: 0.95, minP: 0.2, repeatPenalty: 1.5, seed: 1).makeChain()
+        for token in context { chain.accept(token) }
+        let generate = logits.withUnsafeBufferPointer { SamplerView.stages(of: chain, logits: $0, k: 7, tokenizer: nil).stages }
+        #expect(Array(generate.map(\.name).dropLast()) == stages.map(\.name))
+        for (a, b) in zip(stages, generate) {
+            #expect(a.remaining == b.remaining, "\(a.name)")
+            #expect(zip(a.top, b.top).allSatisfy { $0.id == $1.id && abs($0.probability - $1.probability) < 1e-6 }, "\(a.name)")
+        }
+        // Off by default: the view shows only the samplers that are on.
+        #expect(!SamplerView(temperature: 0.8, topK: 40, topP: 0.95).stages(logits, k: 3, tokenizer: nil)
+            .contains { $0.name.hasPrefix("min-p") || $0.name.hasPrefix("repeat") })
+    }
+
     @Test func summaryLikeEvalCallback() {
         let s = TensorSummary([1, 2, 3, 4, 5, 6, -.infinity], shape: [7], edge: 2)
         #expect(s.min == 1 && s.max == 6 && s.mean == 3.5 && s.maskedCount == 1)

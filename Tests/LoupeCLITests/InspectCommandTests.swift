@@ -36,7 +36,7 @@ import Darwin
         let script = [
             "help", "prompt The capital of France is", "tokens", "step 1", "next", "step 2", "show", "n",
             "show pattern 1", "show kq_soft_max-0", "attn 1 2", "attn 0", "run", "lens", "top 5",
-            "temp 0.5", "topk 3", "topp 0.9", "sample", "step", "kernels",
+            "temp 0.5", "topk 3", "topp 0.9", "minp 0.05", "repeat 1.3", "repeat 0", "sample", "step", "kernels",
             "block blk.0.attn_q.weight 1", "save attn 0 \(attnSVG)", "save lens \(lensSVG)",
             "save pattern 0 \(npy)", "show nothing 9", "bogus", "quit", "tokens",
         ].joined(separator: "\n") + "\n"
@@ -84,6 +84,15 @@ import Darwin
         #expect(a["temp 0.5"]?.contains("temperature 0.5") == true)
         #expect(a["topk 3"]?.contains("top-k 3: 3 candidates") == true)
         #expect(a["topp 0.9"]?.contains("top-p 0.9") == true)
+        // min-p and the repetition penalty, where `generate`'s chain has them.
+        let minP = try #require(a["minp 0.05"])
+        #expect(minP.contains("── min-p 0.05: "))
+        #expect(minP.range(of: "── top-p 0.9")!.lowerBound < minP.range(of: "── min-p 0.05")!.lowerBound)
+        #expect(minP.range(of: "── min-p 0.05")!.lowerBound < minP.range(of: "── temperature 0.5")!.lowerBound)
+        let penalty = try #require(a["repeat 1.3"])
+        #expect(penalty.contains("── repeat-penalty 1.3 (last 64): 396 candidates"))
+        #expect(penalty.range(of: "── repeat-penalty")!.lowerBound < penalty.range(of: "── top-k 3")!.lowerBound)
+        #expect(a["repeat 0"]?.contains("error: repeat R") == true)
         #expect(a["sample"]?.contains("sampled #") == true)
         #expect(a["sample"]?.contains("text: The capital of France is") == true)
         #expect(a["step"]?.contains("the forward pass is done") == true)

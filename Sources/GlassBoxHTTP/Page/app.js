@@ -13,21 +13,50 @@ const state = {
 
 function t(key) { return (state.strings[state.lang] || {})[key] || (state.strings.en || {})[key] || key; }
 
-async function post(path, body) {
-  const response = await fetch(API + path, {
-    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+// With `loupe serve --api-key`, the API answers 401 until the page sends the key: ask for it
+// once (one question for all the requests that were refused together), keep it for this tab.
+let askingKey = null;
+
+function authorization() {
+  const key = sessionStorage.getItem("loupe-key");
+  return key ? { Authorization: "Bearer " + key } : {};
+}
+
+async function askKey() {
+  askingKey = askingKey || Promise.resolve().then(() => {
+    // Both languages: the labels themselves come from the API, which wants the key.
+    const key = window.prompt("API key (loupe serve --api-key) / Clé d'API");
+    if (key) sessionStorage.setItem("loupe-key", key.trim());
+    askingKey = null;
+    return Boolean(key);
   });
+  return askingKey;
+}
+
+async function call(path, options = {}) {
+  const send = () => fetch(API + path, Object.assign({}, options, { headers: Object.assign({}, options.headers, authorization()) }));
+  const keySent = sessionStorage.getItem("loupe-key");
+  let response = await send();
+  if (response.status === 401) {
+    // Another refused request may have asked for the key meanwhile: then only send it again.
+    const known = sessionStorage.getItem("loupe-key") !== keySent;
+    if (known || await askKey()) response = await send();
+  }
+  return response;
+}
+
+async function answer(response) {
   const data = await response.json();
-  if (!response.ok) throw new Error(data.error || response.statusText);
+  // The glass box's errors are {"error": "…"}; the server's (a wrong key) {"error": {"message": "…"}}.
+  if (!response.ok) throw new Error((data.error && data.error.message) || data.error || response.statusText);
   return data;
 }
 
-async function get(path) {
-  const response = await fetch(API + path);
-  const data = await response.json();
-  if (!response.ok) throw new Error(data.error || response.statusText);
-  return data;
+async function post(path, body) {
+  return answer(await call(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }));
 }
+
+async function get(path) { return answer(await call(path)); }
 
 function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
@@ -66,10 +95,10 @@ function status(text, busy) {
 // Colour of a probability: red (unlikely) → yellow → green (likely), light enough for dark text.
 function probabilityColour(p) { return `hsl(${Math.round(120 * Math.sqrt(p))}, 85%, 78%)`; }
 
-// Attention weight → shade (√ so that small weights show), as the report does.
-function shade(w) {
+// Attention weight → shade (√ so that small weights show), as the report does: [r, g, b].
+function shadeRGB(w) {
   const v = Math.round(255 * (1 - Math.sqrt(Math.max(0, Math.min(1, w)))));
-  return `rgb(${v},${Math.round(v * 0.9 + 20)},255)`;
+  return [v, Math.round(v * 0.9 + 20), 255];
 }
 
 // ---------- language ----------
@@ -121,10 +150,10 @@ async function generate(event) {
   $("stop").disabled = false;
   let reply = "";
   try {
-    const response = await fetch(API + "generate", {
+    const response = await call("generate", {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), signal: controller.signal,
     });
-    if (!response.ok) throw new Error((await response.json()).error);
+    if (!response.ok) await answer(response);
     const reader = response.body.getReader();
     const decoder = new TextDecoder();
     let buffered = "";
@@ -213,8 +242,10 @@ async function inspect(event) {
     state.tokens = tokens.tokens;
     renderTokens();
     status(t("computing") + " " + elapsed(), true);
-    // Lens and the current layer's attention share one forward pass on the server.
-    await Promise.all([loadLens(), loadAttention(state.layer)]);
+    // The current layer's attention and the lens share one forward pass on the server, where
+    // requests run one after the other: attention first, as it needs only the pass (the lens
+    // then costs one unembedding per layer and position).
+    await Promise.all([loadAttention(state.layer), loadLens()]);
     status(`${state.tokens.length} tokens · ${elapsed()}`, true);
     await Promise.all([loadNorms(), loadIntervention()]);
     if ($("steps-box").open) await loadSteps();
@@ -287,11 +318,23 @@ function drawHistogram(canvas, h) {
 // ---------- attention ----------
 
 async function loadAttention(layer) {
-  const data = await post("attention", promptBody({ layer, ablations: state.ablations }));
+  // float32: the weights as bytes (base64), not as JSON numbers, so a long prompt's h × T × T
+  // weights arrive in a fraction of the time.
+  const data = await post("attention", promptBody({ layer, ablations: state.ablations, format: "float32" }));
   state.layer = layer;
-  state.patterns = data.patterns;
+  state.patterns = patternRows(data.float32, data.heads, data.tokens);
   if (state.head >= data.heads) state.head = 0;
   renderAttention();
+}
+
+// base64 little-endian float32 [h, T, T] → patterns[head][query] = a Float32Array of T keys.
+function patternRows(base64, heads, T) {
+  const text = atob(base64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  const values = new Float32Array(bytes.buffer);
+  return Array.from({ length: heads }, (_, head) =>
+    Array.from({ length: T }, (_, q) => values.subarray((head * T + q) * T, (head * T + q + 1) * T)));
 }
 
 function renderAttention() {
@@ -312,13 +355,25 @@ function renderAttention() {
   drawBigHead();
 }
 
-function paintPattern(canvas, pattern) {
-  const c = canvas.getContext("2d");
+// One pixel per (query, key) cell, written at once as an ImageData (not a fillRect call per
+// cell: 9 million calls for 9 heads of a 1000-token prompt); above the diagonal (masked) in grey.
+function patternImage(pattern) {
   const T = pattern.length;
-  for (let q = 0; q < T; q++) for (let k = 0; k < pattern[q].length; k++) {
-    c.fillStyle = k > q ? "#ddd" : shade(pattern[q][k]);
-    c.fillRect(k, q, 1, 1);
+  const image = new ImageData(T, T);
+  const px = image.data;
+  for (let q = 0; q < T; q++) {
+    const row = pattern[q];
+    for (let k = 0; k < T; k++) {
+      const [r, g, b] = k > q ? [221, 221, 221] : shadeRGB(row[k]);
+      const i = 4 * (q * T + k);
+      px[i] = r; px[i + 1] = g; px[i + 2] = b; px[i + 3] = 255;
+    }
   }
+  return image;
+}
+
+function paintPattern(canvas, pattern) {
+  canvas.getContext("2d").putImageData(patternImage(pattern), 0, 0);
 }
 
 function drawBigHead() {
@@ -328,11 +383,13 @@ function drawBigHead() {
   const T = pattern.length;
   const cell = Math.max(1, Math.floor(480 / T));
   canvas.width = canvas.height = cell * T;
+  // The T×T image, scaled up without smoothing: each cell a square of cell × cell pixels.
+  const small = document.createElement("canvas");
+  small.width = small.height = T;
+  paintPattern(small, pattern);
   const c = canvas.getContext("2d");
-  for (let q = 0; q < T; q++) for (let k = 0; k < T; k++) {
-    c.fillStyle = k > q ? "#ddd" : shade(pattern[q][k]);
-    c.fillRect(k * cell, q * cell, cell, cell);
-  }
+  c.imageSmoothingEnabled = false;
+  c.drawImage(small, 0, 0, cell * T, cell * T);
   if (state.query !== null && state.query < T) {
     c.strokeStyle = "#e36b00"; c.lineWidth = 2;
     c.strokeRect(1, state.query * cell + 1, T * cell - 2, cell - 2);

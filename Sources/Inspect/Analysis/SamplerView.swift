@@ -2,8 +2,9 @@ import Decoding
 import Grammar
 import Tokenizers
 
-/// The next-token distribution before and after each sampler of a chain (llama.cpp's order:
-/// top-k → top-p → temperature), so a student sees how each one reshapes it.
+/// The next-token distribution before and after each sampler of a chain, in the order of
+/// `loupe generate`'s chain (llama.cpp's: repeat-penalty → grammar → top-k → top-p → min-p →
+/// temperature), so a student sees how each one reshapes it. A sampler that is off is not shown.
 public struct SamplerView {
     /// One stage: the sampler's name, how many candidates remain, and the most likely ones
     /// with their probability after it.
@@ -24,6 +25,11 @@ public struct SamplerView {
     public var topK: Int
     /// ≥ 1: off.
     public var topP: Float
+    /// Keeps the tokens at least `minP` times as likely as the most likely one; ≤ 0: off.
+    public var minP: Float = 0
+    /// llama.cpp's repetition penalty on the context's last `repeatLastN` tokens; 1: off.
+    public var repeatPenalty: Float = 1
+    public var repeatLastN = 64
     /// Constrained decoding: the grammar stage, first, with the state of the text sampled so far.
     public var grammar: GrammarStage?
 
@@ -33,21 +39,29 @@ public struct SamplerView {
         self.topP = topP
     }
 
-    /// The samplers that reshape the distribution (before the random draw).
-    func samplers() -> [any Sampler] {
-        var chain: [any Sampler] = grammar.map { [$0] } ?? []
+    /// The samplers that reshape the distribution (before the random draw); the repetition
+    /// penalty remembers `context` (the tokens so far), as `generate`'s does.
+    func samplers(context: [Int]) -> [any Sampler] {
+        var chain: [any Sampler] = []
+        if repeatPenalty != 1, repeatLastN != 0 {
+            let penalty = RepetitionPenalty(lastN: repeatLastN, repeat: repeatPenalty)
+            for token in repeatLastN > 0 ? Array(context.suffix(repeatLastN)) : context { penalty.accept(token) }
+            chain.append(penalty)
+        }
+        if let grammar { chain.append(grammar) }
         if topK > 0 { chain.append(TopK(topK)) }
         if topP < 1 { chain.append(TopP(topP)) }
+        if minP > 0 { chain.append(MinP(minP)) }
         if temperature != 1 { chain.append(Temperature(temperature)) }
         return chain
     }
 
-    /// The stages for `logits` ([V]), showing `k` tokens each.
-    public func stages(_ logits: [Float], k: Int, tokenizer: Tokenizer?) -> [Stage] {
+    /// The stages for `logits` ([V]) after `context`, showing `k` tokens each.
+    public func stages(_ logits: [Float], context: [Int] = [], k: Int, tokenizer: Tokenizer?) -> [Stage] {
         var stages: [Stage] = []
         var previous: Candidates?
         logits.withUnsafeBufferPointer { buffer in
-            _ = SamplerChain(samplers()).sample(buffer) { name, candidates in
+            _ = SamplerChain(samplers(context: context)).sample(buffer) { name, candidates in
                 let top = candidates.top(k).map {
                     TokenGuess(id: $0.id, piece: tokenizer?.piece($0.id) ?? "#\($0.id)", probability: $0.probability)
                 }
@@ -91,10 +105,11 @@ public struct SamplerView {
         return stage
     }
 
-    /// Draws a token with the chain followed by a seeded random draw (greedy when temperature ≤ 0).
-    public func sample(_ logits: [Float], seed: UInt32) -> Int {
+    /// Draws a token after `context` with the chain followed by a seeded random draw (greedy
+    /// when temperature ≤ 0).
+    public func sample(_ logits: [Float], context: [Int] = [], seed: UInt32) -> Int {
         let last: any Sampler = temperature <= 0 ? Greedy() : Distribution(seed: seed)
-        let id = logits.withUnsafeBufferPointer { SamplerChain(samplers() + [last]).sample($0) }
+        let id = logits.withUnsafeBufferPointer { SamplerChain(samplers(context: context) + [last]).sample($0) }
         grammar?.acceptGenerated(id)
         return id
     }

@@ -70,6 +70,12 @@ public final class InspectShell {
             case "temp": samplers.temperature = try number(arguments, "temp T (0: greedy)"); try top(k: 10)
             case "topk": samplers.topK = Int(try number(arguments, "topk K (0: off)")); try top(k: 10)
             case "topp": samplers.topP = try number(arguments, "topp P (1: off)"); try top(k: 10)
+            case "minp": samplers.minP = try number(arguments, "minp P (0: off)"); try top(k: 10)
+            case "repeat":
+                let penalty = try number(arguments, "repeat R (1: off)")
+                guard penalty > 0 else { throw InspectError("repeat R: the penalty must be above 0 (1: off)") }
+                samplers.repeatPenalty = penalty
+                try top(k: 10)
             case "sample": try sample()
             case "grammar": try setGrammar(rest, schema: false)
             case "schema": try setGrammar(rest, schema: true)
@@ -232,7 +238,7 @@ public final class InspectShell {
 
     private func top(k: Int) throws {
         let logits = try lastLogits()
-        let after = samplers.stages(logits, k: max(1, k), tokenizer: tokenizer)
+        let after = samplers.stages(logits, context: tokens, k: max(1, k), tokenizer: tokenizer)
         guard let originalLogits else {
             for stage in after {
                 write("── \(stage.name): " + stageSummary(stage))
@@ -241,7 +247,7 @@ public final class InspectShell {
             return
         }
         // Ablated: the original model's stage on the left, the ablated one's on the right.
-        let before = samplers.stages(originalLogits, k: max(1, k), tokenizer: tokenizer)
+        let before = samplers.stages(originalLogits, context: tokens, k: max(1, k), tokenizer: tokenizer)
         let (left, right) = strings.beforeAfter
         write(right + ": " + ablations.map(\.description).joined(separator: ", "))
         for (b, a) in zip(before, after) {
@@ -302,7 +308,7 @@ public final class InspectShell {
 
     private func sample() throws {
         let logits = try lastLogits()
-        let id = samplers.sample(logits, seed: seed &+ UInt32(tokens.count))
+        let id = samplers.sample(logits, context: tokens, seed: seed &+ UInt32(tokens.count))
         try load(tokens: tokens + [id])
         cursor = trace!.steps.count - 1
         write("sampled #\(id) \(TextPictures.quoted(tokenizer.piece(id)))")

@@ -150,7 +150,7 @@ extension Strings {
               attn L [H]         attention pattern of layer L (head H, or every head)
               lens               logit lens: the top token of every layer at every position
               top [K]            next-token probabilities before and after each sampler
-              temp T · topk K · topp P    change a sampler, then show top
+              temp T · topk K · topp P · minp P · repeat R    change a sampler, then show top
               sample             draw a token with those samplers and append it
               grammar FILE.gbnf · schema FILE.json · grammar json · grammar off
                                  constrain what follows: top shows a grammar stage, sample follows it
@@ -261,7 +261,7 @@ extension Strings {
               attn L [H]         motif d'attention du bloc L (tête H, ou toutes les têtes)
               lens               logit lens : le meilleur token de chaque bloc à chaque position
               top [K]            probabilités du token suivant avant et après chaque étape d'échantillonnage
-              temp T · topk K · topp P    change un échantillonneur, puis affiche top
+              temp T · topk K · topp P · minp P · repeat R    change un échantillonneur, puis affiche top
               sample             tire un token avec ces échantillonneurs et l'ajoute
               grammar FICHIER.gbnf · schema FICHIER.json · grammar json · grammar off
                                  contraint la suite : top montre une étape « grammar », sample la suit
