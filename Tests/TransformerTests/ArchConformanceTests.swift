@@ -48,6 +48,26 @@ import Transformer
         return (sum / Double(max(count, 1))).squareRoot()
     }
 
+    /// Mean over every case and position of KL(exact ‖ logits) between the two next-token
+    /// distributions (the measure the conformance README gives for llama.cpp). `vocabulary`: V.
+    static func meanKL(_ logits: [[Float]], _ exact: [[Double]], vocabulary: Int) -> Double {
+        func logSoftmax(_ row: [Double]) -> [Double] {
+            let top = row.max()!
+            let logSum = log(row.reduce(0) { $0 + exp($1 - top) }) + top
+            return row.map { $0 - logSum }
+        }
+        var sum = 0.0, count = 0
+        for (l, e) in zip(logits, exact) {
+            for start in stride(from: 0, to: e.count, by: vocabulary) {
+                let p = logSoftmax(Array(e[start ..< start + vocabulary]))
+                let q = logSoftmax(l[start ..< start + vocabulary].map(Double.init))
+                sum += zip(p, q).reduce(0) { $0 + exp($1.0) * ($1.0 - $1.1) }
+                count += 1
+            }
+        }
+        return sum / Double(max(count, 1))
+    }
+
     /// The greedy continuation of each case (whole prompt in one call, then one token per call),
     /// compared with `exact_greedy` up to the first step whose exact margin is below `tolerance`.
     /// Returns the steps compared and the first mismatch, if any.
@@ -71,23 +91,28 @@ import Transformer
         let cases = try file.cases()
         let exact = cases.map { $0.exactLogits.flatMap { $0 } }
         let llama = cases.map { $0.llamaLogits.flatMap { $0 }.map { Float($0) } }
+        let V = cases[0].exactLogits[0].count
         let llamaWorst = Self.distance(llama, exact), llamaRMS = Self.rmsDistance(llama, exact)
+        let llamaKL = Self.meanKL(llama, exact, vocabulary: V)
         var naiveWorst = 0.0
         for backend in Self.backends {
             let logits = try Self.logits(file, cases, backend: backend)
             #expect(zip(logits, exact).allSatisfy { $0.count == $1.count })
             let worst = Self.distance(logits, exact), rms = Self.rmsDistance(logits, exact)
-            print("\(file): \(backend.name) vs exact: max |Δ| \(worst), RMS \(rms) (llama.cpp: \(llamaWorst), \(llamaRMS))")
+            let kl = Self.meanKL(logits, exact, vocabulary: V)
+            print("\(file): \(backend.name) vs exact: max |Δ| \(worst), RMS \(rms), mean KL \(kl) (llama.cpp: \(llamaWorst), \(llamaRMS), \(llamaKL))")
             if backend.name == "naive" {
                 naiveWorst = worst
                 #expect(worst < (file.type == "f32" ? 0.01 : 0.05), "\(file) naive")
             } else {
-                // No further than llama.cpp: the RMS distance, over every logit of every case, at
-                // most llama.cpp's. The maximum is one draw of the rounding noise of 8-bit
+                // No further than llama.cpp: the RMS distance over every logit of every case, and
+                // the mean KL divergence of the next-token distributions, at most llama.cpp's.
+                // The maximum is one draw of the rounding noise of 8-bit
                 // activations (ours in blocks of 16, llama.cpp's in blocks of 32 plus its F16 KV
                 // cache): it may land a few percent either side, so it gets 5 % slack (or naive's plus
                 // float rounding where llama.cpp is closer than that: F32 files).
                 #expect(rms <= llamaRMS, "\(file) on \(backend.name): RMS")
+                #expect(kl <= llamaKL, "\(file) on \(backend.name): mean KL")
                 #expect(worst <= max(1.05 * llamaWorst, naiveWorst + 0.002), "\(file) on \(backend.name): max")
             }
             let model = try Model(path: file.model, backend: backend)
