@@ -20,18 +20,8 @@ let invoiceSchema = #"""
     """#
 
 func grammarBenchmark(_ arguments: [String]) throws {
-    var path = "Weights/SmolLM2-135M-Instruct.Q4_1.gguf"
-    var tokens = 64, rounds = 5, threads = ThreadPool.coreCount
-    var i = 0
-    while i < arguments.count {
-        switch arguments[i] {
-        case "--tokens": i += 1; tokens = Int(arguments[i]) ?? tokens
-        case "--rounds": i += 1; rounds = Int(arguments[i]) ?? rounds
-        case "--threads": i += 1; threads = Int(arguments[i]) ?? threads
-        default: path = arguments[i]
-        }
-        i += 1
-    }
+    let options = try GenerationBenchmarkOptions(arguments)
+    let (path, tokens, rounds, threads) = (options.model, options.tokens, options.rounds, options.threads)
     let file = try GGUFFile(path: path)
     let model = try Model(file: file, backend: try BackendKind.auto.makeBackend(threads: threads))
     let tokenizer = try Tokenizer(file: file)

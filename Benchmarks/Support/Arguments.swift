@@ -1,3 +1,5 @@
+import Loupe
+
 /// The options every suite understands, parsed by hand to keep the benchmarks free of
 /// dependencies: `--threads N` (default: all cores), `--quick` (fewer cases) and
 /// `--types f32,q4_1` (only these weight types).
@@ -28,4 +30,33 @@ struct BenchmarkOptions {
 struct BenchmarkUsageError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// The options of the suites that time generation on a model (`hooks`, `grammar`):
+/// `[MODEL] [--tokens N] [--rounds R] [--threads T]`.
+struct GenerationBenchmarkOptions {
+    var model = "Weights/SmolLM2-135M-Instruct.Q4_1.gguf"
+    var tokens = 64
+    var rounds = 5
+    var threads = ThreadPool.coreCount
+
+    init(_ arguments: [String]) throws(BenchmarkUsageError) {
+        var rest = arguments[...]
+        func count(_ option: String) throws(BenchmarkUsageError) -> Int {
+            guard let value = rest.popFirst().flatMap(Int.init), value >= 1 else {
+                throw BenchmarkUsageError("\(option) needs a positive number")
+            }
+            return value
+        }
+        while let argument = rest.popFirst() {
+            switch argument {
+            case "--tokens": tokens = try count(argument)
+            case "--rounds": rounds = try count(argument)
+            case "--threads": threads = try count(argument)
+            case _ where argument.hasPrefix("--"):
+                throw BenchmarkUsageError("unknown option \(argument); options: MODEL, --tokens N, --rounds R, --threads T")
+            default: model = argument
+            }
+        }
+    }
 }

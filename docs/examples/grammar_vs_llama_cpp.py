@@ -21,7 +21,7 @@ PROMPT = ("<|im_start|>user\nFacture de Marie Curie, datée du 2024-03-12, monta
           "Extract the name (nom), the date and the amount (montant) as JSON.<|im_end|>\n<|im_start|>assistant\n")
 
 
-def llama_rate(binary, model, seed, schema_file):
+def llama_rate(binary, model, prompt_file, seed, schema_file):
     command = [binary, "-m", model, "-f", prompt_file, "-no-cnv", "-n", "64", "-t", "2", "--seed", str(seed),
                "--temp", "0.8", "--top-k", "40", "--top-p", "0.95", "--min-p", "0.05", "--no-display-prompt"]
     if schema_file:
@@ -52,13 +52,13 @@ open(prompt_file, "w").write(PROMPT)
 json.dump(SCHEMA, open(schema_file, "w"))
 
 rates = {key: [] for key in ("loupe free", "loupe schema", "llama.cpp free", "llama.cpp schema")}
-for round in range(args.rounds):
+for n in range(args.rounds):
     free, schema = loupe_rates(args.loupe_benchmarks, args.model)
     rates["loupe free"].append(free)
     rates["loupe schema"].append(schema)
-    rates["llama.cpp free"].append(llama_rate(args.llama_completion, args.model, round + 1, None))
-    rates["llama.cpp schema"].append(llama_rate(args.llama_completion, args.model, round + 1, schema_file))
-    print(f"round {round + 1}: " + ", ".join(f"{k} {v[-1]:.1f}" for k, v in rates.items()), flush=True)
+    rates["llama.cpp free"].append(llama_rate(args.llama_completion, args.model, prompt_file, n + 1, None))
+    rates["llama.cpp schema"].append(llama_rate(args.llama_completion, args.model, prompt_file, n + 1, schema_file))
+    print(f"round {n + 1}: " + ", ".join(f"{k} {v[-1]:.1f}" for k, v in rates.items()), flush=True)
 
 median = {k: statistics.median(v) for k, v in rates.items()}
 for engine in ("loupe", "llama.cpp"):
