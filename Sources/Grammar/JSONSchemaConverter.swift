@@ -263,7 +263,7 @@ enum JSONSchemaConverter {
             var requiredNames: [String] = [], optionalNames: [String] = []
             for (property, propertySchema) in properties {
                 let valueRule = try visit(propertySchema, name: prefix + property, path: path + "/properties/" + property)
-                kv[property] = addRule(prefix + property + "-kv", Self.literal(JSONValue.quote(property)) + " space \":\" space " + valueRule)
+                kv[property] = addRule(prefix + property + "-kv", Self.literal(jsonStringLiteral(property)) + " space \":\" space " + valueRule)
                 if required.contains(property) { requiredNames.append(property) } else { optionalNames.append(property) }
             }
             if let additional, additional != .bool(false) {

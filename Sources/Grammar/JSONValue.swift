@@ -31,29 +31,32 @@ indirect enum JSONValue: Equatable, Sendable {
         case .null: return "null"
         case .bool(let b): return b ? "true" : "false"
         case .number(let n): return n
-        case .string(let s): return JSONValue.quote(s)
+        case .string(let s): return jsonStringLiteral(s)
         case .array(let items): return "[" + items.map(\.serialized).joined(separator: ",") + "]"
-        case .object(let members): return "{" + members.map { JSONValue.quote($0.0) + ":" + $0.1.serialized }.joined(separator: ",") + "}"
+        case .object(let members): return "{" + members.map { jsonStringLiteral($0.0) + ":" + $0.1.serialized }.joined(separator: ",") + "}"
         }
     }
+}
 
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
+/// `s` as a JSON string literal, quotes included: `"`, `\` and control characters escaped
+/// (`\n`, `\r`, `\t`, else `\u00XX`), everything else as it is. The one JSON writer of strings
+/// the project has: the grammar's literals, the server's answers, `loupe tokenize --json`.
+public func jsonStringLiteral(_ s: String) -> String {
+    var out = "\""
+    for scalar in s.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case _ where scalar.value < 0x20:
+            let hex = String(scalar.value, radix: 16)
+            out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        default: out.unicodeScalars.append(scalar)
         }
-        return out + "\""
     }
+    return out + "\""
 }
 
 /// A small strict JSON reader; errors give the byte offset.

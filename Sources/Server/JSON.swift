@@ -1,4 +1,5 @@
 import Foundation
+import Grammar
 
 /// A JSON value, as a request body is read and a response written.
 ///
@@ -58,20 +59,7 @@ public enum JSONValue: Sendable, Equatable {
     }
 
     private static func writeString(_ s: String, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let c where c.value < 0x20:
-                out += "\\u" + String(repeating: "0", count: 4 - String(c.value, radix: 16).count) + String(c.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
+        out += jsonStringLiteral(s)
     }
 }
 

@@ -49,7 +49,7 @@ struct TokenizeCommand: ParsableCommand {
             let ids = tokenizer.encode(bytes: input, addBOS: addBOS, parseSpecial: special)
             if json {
                 // Written by hand: JSONSerialization takes seconds for a million ids.
-                let pieces = ids.map { Self.jsonString(tokenizer.piece($0)) }.joined(separator: ",")
+                let pieces = ids.map { jsonStringLiteral(tokenizer.piece($0)) }.joined(separator: ",")
                 printFlushed("{\"ids\":\(Self.jsonArray(ids)),\"pieces\":[\(pieces)]}\n")
             } else {
                 printTable(tokenizer, ids: ids, inputBytes: input.count)
@@ -71,25 +71,6 @@ struct TokenizeCommand: ParsableCommand {
 
     static func jsonArray(_ ids: [Int]) -> String {
         "[" + ids.map(String.init).joined(separator: ",") + "]"
-    }
-
-    /// `text` as a JSON string literal.
-    static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 
     /// One token per line: id, kind (when not normal), visible piece.
