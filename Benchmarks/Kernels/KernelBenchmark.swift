@@ -138,7 +138,7 @@ enum KernelBenchmark {
                 let isNaive = v.backend is NaiveBackend
                 let count = isNaive ? checked : batch
                 let seconds = y.withUnsafeMutableBufferPointer { ys in
-                    secondsPerCall(budget: isNaive ? 0.05 : 0.1) {
+                    Stopwatch.secondsPerCall(budget: isNaive ? 0.05 : 0.1) {
                         if count == 1 { v.backend.matVec(w, xs, into: ys) } else { v.backend.matMul(w, xs, count: count, into: ys) }
                     }
                 } * Double(batch) / Double(count)
@@ -187,7 +187,7 @@ enum KernelBenchmark {
                         results.append(out)
                         var scratch = Array(a[0..<size])
                         let seconds = scratch.withUnsafeMutableBufferPointer { s in
-                            secondsPerCall(budget: 0.03) {
+                            Stopwatch.secondsPerCall(budget: 0.03) {
                                 // In-place operations run on data they already changed: same cost.
                                 op(v.backend, s, ap, bp)
                             }
@@ -212,7 +212,7 @@ enum KernelBenchmark {
         let chunks = pool.threadCount
         print("| loop | ThreadPool workers | DispatchQueue.concurrentPerform |")
         print("|---|---:|---:|")
-        let empty = [pool, dispatch].map { p in secondsPerCall(budget: 0.1) { p.parallelFor(chunks) { _ in } } }
+        let empty = [pool, dispatch].map { p in Stopwatch.secondsPerCall(budget: 0.1) { p.parallelFor(chunks) { _ in } } }
         print("| empty loop of \(chunks) chunks | \(formattedTime(empty[0])) | \(formattedTime(empty[1])) |")
         for (rows, columns) in [(192, 576), (1536, 576)] {
             let w = BenchmarkMatrix(type: .q4_1, rows: rows, columns: columns, seed: 5)
@@ -222,7 +222,7 @@ enum KernelBenchmark {
                 let backend = SIMDBackend(pool: p)
                 return x.withUnsafeBufferPointer { xs in
                     y.withUnsafeMutableBufferPointer { ys in
-                        secondsPerCall(budget: 0.1) { backend.matVec(w.matrix, xs, into: ys) }
+                        Stopwatch.secondsPerCall(budget: 0.1) { backend.matVec(w.matrix, xs, into: ys) }
                     }
                 }
             }

@@ -28,6 +28,8 @@ struct BenchCommand: ParsableCommand {
     var backend: String = "auto"
     @Flag(help: "Print a JSON array instead of the table.")
     var json = false
+    @Option(help: ArgumentHelp("Instead of pp and tg: place each backend's kernels against the machine's memory bandwidth and arithmetic peak, and write the picture to FILE.svg.", valueName: "FILE.svg"))
+    var roofline: String?
 
     /// One line of the result table.
     struct Result {
@@ -52,6 +54,7 @@ struct BenchCommand: ParsableCommand {
                 guard let count = Int(item), count >= 1 else { throw CLIError("-t: '\(item)' is not a thread count ≥ 1") }
                 return count
             }
+            if let roofline { return try measureRoofline(kinds: kinds, threads: threadCounts.last!, svgPath: roofline) }
             guard p >= 0, n >= 0, p + n > 0 else { throw CLIError("-p and -n must be ≥ 0, and not both 0") }
             guard r >= 1 else { throw CLIError("-r must be at least 1") }
             let file = try modelOptions.open()
@@ -74,6 +77,19 @@ struct BenchCommand: ParsableCommand {
             }
             if json { try printJSON(results) }
         }
+    }
+
+    /// `--roofline`: the kernels of every backend asked for (all four unless `--backend` names
+    /// some) on the model's block matrices, one token and a prompt of `-p` tokens, placed against
+    /// the machine's roofs; the table on standard output, the picture in `svgPath`.
+    private func measureRoofline(kinds: [BackendKind], threads: Int, svgPath: String) throws {
+        let file = try modelOptions.open()
+        let asked = kinds == [.auto] ? [.naive, .simd, .simdQ8, .blas] : kinds.filter { $0 != .auto }
+        guard !asked.isEmpty else { throw CLIError("--roofline places naive, simd, simd-q8 and blas; auto is one of them at a time") }
+        let result = try Roofline.measure(file: file, backends: asked, threads: threads, promptTokens: max(p, 2))
+        print(result.table)
+        try writeFile(svgPath, try rooflineSVG(result))
+        printError("wrote \(svgPath): \(result.points.count) kernels against the machine's two roofs")
     }
 
     /// The pp and tg tests asked for, each a function returning tokens per second of one run.

@@ -62,6 +62,15 @@ func reportingErrors(_ body: () throws -> Void) throws {
     }
 }
 
+/// Writes `text` to the file at `path`, or fails with a `CLIError` naming it.
+func writeFile(_ path: String, _ text: String) throws {
+    do {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+    } catch {
+        throw CLIError("cannot write \(path): \(error.localizedDescription)")
+    }
+}
+
 /// Writes `text` to standard output without a trailing newline and flushes it (for streaming).
 func printFlushed(_ text: String) {
     FileHandle.standardOutput.write(Data(text.utf8))

@@ -53,11 +53,7 @@ struct ReportCommand: ParsableCommand {
             var report = HTMLReport(run: run, model: file + type, prompt: prompt, facts: facts)
             report.language = try languageOptions.language()
             let page = try report.html()
-            do {
-                try Data(page.utf8).write(to: URL(fileURLWithPath: out))
-            } catch {
-                throw CLIError("cannot write \(out): \(error.localizedDescription)")
-            }
+            try writeFile(out, page)
             printError("wrote \(out): \(tokens.count) tokens, \(c.blockCount) layers × \(c.headCount) heads, "
                        + "\(page.utf8.count / 1024) KB")
         }

@@ -56,7 +56,7 @@ import Testing
                 let newline = result.stdout.isEmpty || result.stdout.hasSuffix("\n") ? "" : "\n"
                 let screen = OutputMatch.lines(result.stdout + newline + result.stderr)
                 if !OutputMatch.matches(expected: shown.expected, actual: stdout, tolerance: shown.tolerance) {
-                    failed += compare(shown, stdout.isEmpty ? screen : stdout, page: page) ? 0 : 1
+                    failed += compare(shown, screen, page: page) ? 0 : 1
                 }
                 continue
             }

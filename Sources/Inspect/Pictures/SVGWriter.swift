@@ -47,6 +47,12 @@ struct SVGWriter {
         }
     }
 
+    /// A filled disc; `tooltip` becomes a `<title>`.
+    mutating func circle(x: Double, y: Double, radius: Double, fill: String, tooltip: String? = nil) {
+        body += "<circle cx=\"\(Self.number(x))\" cy=\"\(Self.number(y))\" r=\"\(Self.number(radius))\" fill=\"\(fill)\""
+        body += tooltip.map { "><title>\(Self.escape($0))</title></circle>" } ?? "/>"
+    }
+
     /// Text anchored at (x, y); `rotate` turns it about that point (degrees, clockwise).
     mutating func text(_ content: String, x: Double, y: Double, size: Double = 11,
                        anchor: String = "start", fill: String = "#222", weight: String? = nil,
