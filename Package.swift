@@ -1,9 +1,17 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 // Hand-written SIMD is only fast when the compiler may use the CPU's real vector width
 // (AVX2/FMA, AVX-512, NEON). `-target-cpu native` asks for exactly the machine we build on.
 let nativeCPU: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "native"])]
+
+// Swift has no `#if` on CPU features: where the machine we build on (the one `native` means)
+// has AVX-512, the kernels are told so, to shape their register tiles for 32 vector registers.
+let buildMachineHasAVX512 = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+    .split(separator: "\n").first { $0.hasPrefix("flags") }?
+    .split(separator: " ").contains("avx512f") ?? false
+let cpuFeatures: [SwiftSetting] = buildMachineHasAVX512 ? [.define("AVX512")] : []
 
 // The integer dot products call two x86 instructions by name through the compiler's `Builtin`
 // module (see Sources/Kernels/SIMD/IntegerProducts.swift).
@@ -31,7 +39,7 @@ let package = Package(
         // MARK: - Arithmetic
         /// Loads OpenBLAS at run time (dlopen), so the package builds and runs where it is absent.
         .target(name: "COpenBLAS", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
-        .target(name: "Kernels", dependencies: ["GGUF", "COpenBLAS"], swiftSettings: nativeCPU + builtinModule),
+        .target(name: "Kernels", dependencies: ["GGUF", "COpenBLAS"], swiftSettings: nativeCPU + builtinModule + cpuFeatures),
 
         // MARK: - Text
         .target(name: "Tokenizers", dependencies: ["GGUF"]),

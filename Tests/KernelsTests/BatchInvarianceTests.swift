@@ -63,17 +63,19 @@ struct BatchInvarianceTests {
         }
     }
 
-    /// SiLU over a batch of rows long enough to be cut between threads gives each row what it
-    /// gives alone, values that take the scalar path (x > 87) included. The rows are whole runs
+    /// SiLU and GELU over a batch of rows long enough to be cut between threads give each row what
+    /// it gives alone, values that take the scalar path (x > 87) included. The rows are whole runs
     /// of 16 values; an even share of the batch per thread (23·1552 / 8) would not be.
-    @Test("SiLU of a batch equals SiLU of each row")
-    func siluRows() {
+    @Test("SiLU and GELU of a batch equal SiLU and GELU of each row")
+    func activationRows() {
         let backend = SIMDBackend(threads: 2)
         let width = 1552, rows = 23
         var x = randomFloats(rows * width, seed: 3, scale: 8)
         for i in stride(from: 5, to: x.count, by: 997) { x[i] = 90 }
-        let together = applied(x) { backend.silu($0) }
-        let alone = (0 ..< rows).flatMap { r in applied(Array(x[r * width ..< (r + 1) * width])) { backend.silu($0) } }
-        #expect(together == alone)
+        for activation in [backend.silu, backend.gelu] {
+            let together = applied(x) { activation($0) }
+            let alone = (0 ..< rows).flatMap { r in applied(Array(x[r * width ..< (r + 1) * width])) { activation($0) } }
+            #expect(together == alone)
+        }
     }
 }

@@ -72,6 +72,26 @@ struct SIMDBackendTests {
         }
     }
 
+    /// GELU-tanh as x·σ(2u) against the same function in Double, over the range where
+    /// activations live and beyond it (|x| > 10 takes the scalar formula). The reference is the
+    /// logistic form, x / (1 + e^(−2u)): `½·x·(1 + tanh u)` loses all its digits to cancellation
+    /// for x below −10 even in Double. Within (1 + |2u|)·4e-7 relative (a few ulp of error in 2u
+    /// become |2u| times that in e^(−2u)), or 1e-36 absolutely where the float formula gives 0.
+    @Test func vectorGELUMatchesTheTanhFormula() {
+        var x: [Float] = stride(from: -12.0, through: 12.0, by: 0.0037).map { Float($0) }
+            + [-1e4, 1e4, -30, 30, 0, -0.0, 1e-20, -1e-20]
+        let expected = x.map { v -> (value: Double, twoU: Double) in
+            let d = Double(v), u = (2 / Double.pi).squareRoot() * (d + 0.044715 * d * d * d)
+            return (d / (1 + Foundation.exp(-2 * u)), 2 * u)
+        }
+        x.withUnsafeMutableBufferPointer { simdGELU($0.baseAddress!, $0.count) }
+        for (i, (got, want)) in zip(x, expected).enumerated() {
+            let error = abs(Double(got) - want.value)
+            #expect(error <= (1 + abs(want.twoU)) * 4e-7 * abs(want.value) || error <= 1e-36,
+                    "gelu(\(i)): \(got) vs \(want.value)")
+        }
+    }
+
     @Test("element-wise operations, RoPE and softmax")
     func elementwise() {
         for (name, error) in elementwiseErrors(Self.backend) {

@@ -252,13 +252,13 @@ public struct SIMDBackend: Backend {
     }
 
     // SiLU and GELU are one exp/tanh per value, on the pool's threads for a whole prompt's MLP
-    // (128 tokens × 1536 values). SiLU's exp is `vectorExp`; GELU is the naive loop.
+    // (128 tokens × 1536 values). Both are `vectorExp` (GELU-tanh as x·σ(2u): see `simdGELU`).
     public func silu(_ x: UnsafeMutableBufferPointer<Float>) {
         forEachPiece(of: x) { simdSiLU($0.baseAddress!, $0.count) }
     }
 
     public func gelu(_ x: UnsafeMutableBufferPointer<Float>) {
-        forEachPiece(of: x) { NaiveBackend().gelu($0) }
+        forEachPiece(of: x) { simdGELU($0.baseAddress!, $0.count) }
     }
 
     /// Values from which an element-wise function is worth sharing between threads.
