@@ -84,30 +84,69 @@ extension IntegerPartDecoder {
 func integerDot<D: IntegerPartDecoder>(_: D.Type, _ row: UnsafeRawPointer, _ x: Int8Activations, blocks: Int) -> Float {
     let px = UnsafeRawPointer(x.codes), spread = UnsafeRawPointer(x.spreadScales), sums = UnsafeRawPointer(x.sums)
     // Lanes 0…3 hold sums of the first half of a part, lanes 4…7 of the second: scaled as
-    // vectors, summed across lanes once at the end of the row. Two accumulators, alternating,
-    // so that consecutive parts do not wait for each other's multiply-add.
+    // vectors, summed across lanes once at the end of the row. Two accumulators, even and odd
+    // parts, so that consecutive parts do not wait for each other's multiply-add.
     var even = SIMD8<Float>(), odd = SIMD8<Float>()
     var offsets = SIMD2<Float>()
-    for b in 0..<blocks {
-        let block = row + b &* D.bytes
-        for part in 0..<D.parts {
-            let (codes, scale, offset) = D.codes(block, part)
-            let start = b &* D.weights &+ part &* 32
-            let xq = px.loadUnaligned(fromByteOffset: start, as: SIMD32<Int8>.self)
-            let products = D.signedCodes ? signedDotByQuads(unsafeBitCast(codes, to: SIMD32<Int8>.self), xq)
-                                         : dotByQuads(codes, xq)
-            let s = SIMD8(lowHalf: SIMD4(repeating: scale[0]), highHalf: SIMD4(repeating: scale[1]))
-                * spread.loadUnaligned(fromByteOffset: start, as: SIMD8<Float>.self)
-            if (start &>> 5) & 1 == 0 {
-                even = even.addingProduct(s, floats(products))
-            } else {
-                odd = odd.addingProduct(s, floats(products))
-            }
-            offsets = offsets.addingProduct(offset, sums.loadUnaligned(fromByteOffset: start &>> 2, as: SIMD2<Float>.self))
+    let parts = blocks &* D.parts
+    var p = 0
+    #if AVX512
+    // Two parts per step in 64-byte registers: lanes 0…7 are `even`'s, 8…15 `odd`'s, and
+    // every lane's arithmetic is the one below (the same bits).
+    var both = SIMD16<Float>()
+    while p &+ 1 < parts {
+        let pair = partPair(D.self, row, p)
+        let products = pairProducts(D.self, pair.codes, px + p &* 32)
+        let s = pair.scales * spread.loadUnaligned(fromByteOffset: p &* 32, as: SIMD16<Float>.self)
+        both = both.addingProduct(s, floats(products))
+        offsets = offsets.addingProduct(pair.offsets.lowHalf, sums.loadUnaligned(fromByteOffset: p &* 8, as: SIMD2<Float>.self))
+        offsets = offsets.addingProduct(pair.offsets.highHalf, sums.loadUnaligned(fromByteOffset: p &* 8 &+ 8, as: SIMD2<Float>.self))
+        p &+= 2
+    }
+    even = both.lowHalf; odd = both.highHalf
+    #endif
+    while p < parts {
+        let (codes, scale, offset) = D.codes(row + (p / D.parts) &* D.bytes, p % D.parts)
+        let start = p &* 32
+        let xq = px.loadUnaligned(fromByteOffset: start, as: SIMD32<Int8>.self)
+        let products = D.signedCodes ? signedDotByQuads(unsafeBitCast(codes, to: SIMD32<Int8>.self), xq)
+                                     : dotByQuads(codes, xq)
+        let s = SIMD8(lowHalf: SIMD4(repeating: scale[0]), highHalf: SIMD4(repeating: scale[1]))
+            * spread.loadUnaligned(fromByteOffset: start, as: SIMD8<Float>.self)
+        if p & 1 == 0 {
+            even = even.addingProduct(s, floats(products))
+        } else {
+            odd = odd.addingProduct(s, floats(products))
         }
+        offsets = offsets.addingProduct(offset, sums.loadUnaligned(fromByteOffset: start &>> 2, as: SIMD2<Float>.self))
+        p &+= 1
     }
     return (even + odd).sum() + offsets.sum()
 }
+
+#if AVX512
+/// Parts p and p + 1 of a row (p even) for the 64-byte products: their codes, the four
+/// half-part scales spread as `spreadScales` are (each 4 times), and the four offsets.
+@inline(__always)
+func partPair<D: IntegerPartDecoder>(_: D.Type, _ row: UnsafeRawPointer, _ p: Int)
+    -> (codes: (SIMD32<UInt8>, SIMD32<UInt8>), scales: SIMD16<Float>, offsets: SIMD4<Float>) {
+    let (c0, s0, o0) = D.codes(row + (p / D.parts) &* D.bytes, p % D.parts)
+    let (c1, s1, o1) = D.codes(row + ((p &+ 1) / D.parts) &* D.bytes, (p &+ 1) % D.parts)
+    let scales = SIMD16(lowHalf: SIMD8(lowHalf: SIMD4(repeating: s0[0]), highHalf: SIMD4(repeating: s0[1])),
+                        highHalf: SIMD8(lowHalf: SIMD4(repeating: s1[0]), highHalf: SIMD4(repeating: s1[1])))
+    return ((c0, c1), scales, SIMD4(lowHalf: o0, highHalf: o1))
+}
+
+/// A pair's codes times the 64 activation codes at `xq`: `dotByQuads` of each part, side by side.
+@inline(__always)
+func pairProducts<D: IntegerPartDecoder>(_: D.Type, _ codes: (SIMD32<UInt8>, SIMD32<UInt8>), _ xq: UnsafeRawPointer) -> SIMD16<Int32> {
+    if D.signedCodes {
+        return signedDotByQuads(unsafeBitCast(codes.0, to: SIMD32<Int8>.self), unsafeBitCast(codes.1, to: SIMD32<Int8>.self),
+                                xq.loadUnaligned(as: SIMD32<Int8>.self), xq.loadUnaligned(fromByteOffset: 32, as: SIMD32<Int8>.self))
+    }
+    return dotByQuads(SIMD64(lowHalf: codes.0, highHalf: codes.1), xq.loadUnaligned(as: SIMD64<Int8>.self))
+}
+#endif
 
 /// `integerDot` of one row with N tokens at once: each part's codes and scales are decoded once
 /// and used N times. Every token's sums are exactly `integerDot`'s, in the same order (so the
@@ -140,11 +179,30 @@ func integerDots<let N: Int, D: IntegerPartDecoder>(_: D.Type, _ row: UnsafeRawP
     }
     let parts = blocks &* D.parts
     var p = 0
+    #if AVX512
+    // Parts in pairs, as in `integerDot`: lanes 0…7 of `both[t]` are `even[t]`'s, 8…15 `odd[t]`'s.
+    var both = InlineArray<N, SIMD16<Float>>(repeating: .zero)
+    while p &+ 1 < parts {
+        let pair = partPair(D.self, row, p)
+        for t in 0..<N {
+            let x = xs[t]
+            let products = pairProducts(D.self, pair.codes, UnsafeRawPointer(x.codes) + p &* 32)
+            let s = pair.scales * UnsafeRawPointer(x.spreadScales).loadUnaligned(fromByteOffset: p &* 32, as: SIMD16<Float>.self)
+            both[t] = both[t].addingProduct(s, floats(products))
+            let xSums = UnsafeRawPointer(x.sums).loadUnaligned(fromByteOffset: p &* 8, as: SIMD4<Float>.self)
+            offsets[t] = offsets[t].addingProduct(pair.offsets.lowHalf, xSums.lowHalf)
+                                   .addingProduct(pair.offsets.highHalf, xSums.highHalf)
+        }
+        p &+= 2
+    }
+    for t in 0..<N { even[t] = both[t].lowHalf; odd[t] = both[t].highHalf }
+    #else
     while p &+ 1 < parts {
         accumulate(p, &even, &offsets)
         accumulate(p &+ 1, &odd, &offsets)
         p &+= 2
     }
+    #endif
     if p < parts { accumulate(p, &even, &offsets) }
     var dots = InlineArray<N, Float>(repeating: 0)
     for t in 0..<N { dots[t] = (even[t] + odd[t]).sum() + offsets[t].sum() }

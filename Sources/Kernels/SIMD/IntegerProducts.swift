@@ -58,6 +58,42 @@ func signedDotByQuads(_ a: SIMD32<Int8>, _ b: SIMD32<Int8>) -> SIMD8<Int32> {
     dotByQuads(unsafeBitCast(copySign(of: a, to: a), to: SIMD32<UInt8>.self), copySign(of: a, to: b))
 }
 
+#if AVX512
+/// `dotByQuads` of two 32-code parts at once, in AVX-512's 64-byte registers: lanes 0…7 are
+/// the first part's (`dotByQuads(a.lowHalf, b.lowHalf)`), lanes 8…15 the second's. The same
+/// sums exactly: with VNNI one `vpdpbusd` adds the 4 products of each lane in Int32, which
+/// `vpmaddubsw` then `vpmaddwd` do in two steps without ever saturating (sums below 2^15).
+@inline(__always)
+func dotByQuads(_ a: SIMD64<UInt8>, _ b: SIMD64<Int8>) -> SIMD16<Int32> {
+    #if AVX512VNNI
+    let sums = Builtin.int_x86_avx512_vpdpbusd_512(unsafeBitCast(SIMD16<Int32>(), to: Builtin.Vec16xInt32.self),
+                                                   unsafeBitCast(a, to: Builtin.Vec16xInt32.self),
+                                                   unsafeBitCast(b, to: Builtin.Vec16xInt32.self))
+    return unsafeBitCast(sums, to: SIMD16<Int32>.self)
+    #else
+    let pairs = Builtin.int_x86_avx512_pmaddubs_w_512(unsafeBitCast(a, to: Builtin.Vec64xInt8.self),
+                                                      unsafeBitCast(b, to: Builtin.Vec64xInt8.self))
+    let sums = Builtin.int_x86_avx512_pmaddw_d_512(pairs, unsafeBitCast(SIMD32<Int16>(repeating: 1), to: Builtin.Vec32xInt16.self))
+    return unsafeBitCast(sums, to: SIMD16<Int32>.self)
+    #endif
+}
+
+/// `signedDotByQuads` of two parts at once (lanes as in `dotByQuads` above), given as halves:
+/// AVX-512 has no 64-byte `vpsignb`, so the signs are moved in each 32-byte half.
+@inline(__always)
+func signedDotByQuads(_ a0: SIMD32<Int8>, _ a1: SIMD32<Int8>, _ b0: SIMD32<Int8>, _ b1: SIMD32<Int8>) -> SIMD16<Int32> {
+    let magnitudes = SIMD64(lowHalf: copySign(of: a0, to: a0), highHalf: copySign(of: a1, to: a1))
+    let signed = SIMD64(lowHalf: copySign(of: a0, to: b0), highHalf: copySign(of: a1, to: b1))
+    return dotByQuads(unsafeBitCast(magnitudes, to: SIMD64<UInt8>.self), signed)
+}
+
+/// The lanes as floats (`vcvtdq2ps` on 16 lanes).
+@inline(__always)
+func floats(_ v: SIMD16<Int32>) -> SIMD16<Float> {
+    unsafeBitCast(Builtin.sitofp_Vec16xInt32_Vec16xFPIEEE32(unsafeBitCast(v, to: Builtin.Vec16xInt32.self)), to: SIMD16<Float>.self)
+}
+#endif
+
 /// b[i] where a[i] > 0, −b[i] where a[i] < 0, 0 where a[i] = 0 (x86 `vpsignb`). With a = b it is
 /// |a| (−128 stays 0x80, which is 128 read as unsigned).
 @inline(__always)
