@@ -67,9 +67,10 @@ extension InferenceSession {
     /// y: [T, n]  b: [n]
     func addBias(_ bias: UnsafeBufferPointer<Float>, to y: UnsafeMutableBufferPointer<Float>, count T: Int) {
         let n = bias.count
+        let backend = model.backend
         for t in 0 ..< T {
             let row = y.slice(t * n, n)
-            model.backend.add(row.readOnly, bias, into: row)
+            backend.add(row.readOnly, bias, into: row)
         }
     }
 
@@ -82,9 +83,10 @@ extension InferenceSession {
         let c = model.configuration
         let width = heads * c.headDimension
         let config = ropes[i]
+        let backend = model.backend
         // Tokens turn independently: a prompt's are shared between threads.
         forEachPiece(positions.count, shared: positions.count >= 8) { t in
-            model.backend.rope(x.slice(t * width, width), heads: heads, headDim: c.headDimension,
+            backend.rope(x.slice(t * width, width), heads: heads, headDim: c.headDimension,
                                position: positions.lowerBound + t, config: config)
         }
     }
@@ -145,11 +147,12 @@ extension InferenceSession {
     func causalSoftmax(block i: Int, _ scores: UnsafeMutableBufferPointer<Float>, _ positions: Range<Int>) {
         let T = positions.count
         let P = positions.upperBound
+        let backend = model.backend
         forEachPiece(scores.count / (T * P), shared: T * P >= Self.parallelAttentionWork) { head in
             for t in 0 ..< T {
                 let row = scores.slice((head * T + t) * P, P)
                 let visible = visibleKeys(block: i, query: t, positions)
-                model.backend.softmax(row.slice(visible.lowerBound, P - visible.lowerBound), validCount: visible.count)
+                backend.softmax(row.slice(visible.lowerBound, P - visible.lowerBound), validCount: visible.count)
                 for p in 0 ..< visible.lowerBound { row[p] = 0 }
             }
         }
