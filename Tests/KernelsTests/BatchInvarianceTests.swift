@@ -36,6 +36,25 @@ struct BatchInvarianceTests {
         }
     }
 
+    /// With AVX-512 the integer products take two parts per 64-byte register; their lanes must
+    /// be the even and odd sums of the 32-byte path, bit for bit, so that a row's numbers do
+    /// not depend on the CPU (the lecture's transcripts are the same on AVX2 and AVX-512).
+    @Test("64-byte integer products equal the 32-byte ones", arguments: GGMLType.computable.filter { $0.blockSize > 1 })
+    func pairedParts(type: GGMLType) {
+        for (s, shape) in Self.shapes(type).enumerated() {
+            let w = TestMatrix(type: type, rows: shape.rows, columns: shape.columns, seed: UInt64(70 + s))
+            let x = randomFloats(shape.columns, seed: UInt64(80 + s), scale: 3)
+            let bytes = Int8Activations.scratchBytes(shape.columns)
+            withUnsafeTemporaryAllocation(byteCount: bytes, alignment: 16) { scratch in
+                let xq = x.withUnsafeBufferPointer { Int8Activations($0.baseAddress!, shape.columns, scratch: scratch.baseAddress!) }
+                for r in 0 ..< shape.rows {
+                    let paired = integerDot(w.matrix, r, xq, pairs: true), single = integerDot(w.matrix, r, xq, pairs: false)
+                    #expect(paired == single, "\(type) \(shape.rows)×\(shape.columns) row \(r): \(paired) vs \(single)")
+                }
+            }
+        }
+    }
+
     /// `matVecs` (independent rows: the server's slots) equals one `matVec` per row and weight
     /// on every backend, whatever the count, where `matMul` would switch to a GEMM from 4 tokens.
     /// Groups of weights of one type and of mixed types (a float one among quantized ones).
@@ -77,5 +96,24 @@ struct BatchInvarianceTests {
             let alone = (0 ..< rows).flatMap { r in applied(Array(x[r * width ..< (r + 1) * width])) { activation($0) } }
             #expect(together == alone)
         }
+    }
+}
+
+/// Row r of w against x with the integer products, on the 64-byte path (`pairs`) or not.
+private func integerDot(_ w: WeightMatrix, _ r: Int, _ x: Int8Activations, pairs: Bool) -> Float {
+    let row = w.row(r), blocks = w.columns / w.type.blockSize
+    func dot<D: IntegerPartDecoder>(_ d: D.Type) -> Float { Kernels.integerDot(d, row, x, blocks: blocks, pairs: pairs) }
+    switch w.type {
+    case .q4_0: return dot(Q4_0Decoder.self)
+    case .q4_1: return dot(Q4_1Decoder.self)
+    case .q5_0: return dot(Q5_0Decoder.self)
+    case .q5_1: return dot(Q5_1Decoder.self)
+    case .q8_0: return dot(Q8_0Decoder.self)
+    case .q2_K: return dot(Q2_KDecoder.self)
+    case .q3_K: return dot(Q3_KDecoder.self)
+    case .q4_K: return dot(Q4_KDecoder.self)
+    case .q5_K: return dot(Q5_KDecoder.self)
+    case .q6_K: return dot(Q6_KDecoder.self)
+    default: preconditionFailure("\(w.type) has no integer codes")
     }
 }

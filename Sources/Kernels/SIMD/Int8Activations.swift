@@ -80,8 +80,11 @@ extension IntegerPartDecoder {
 
 /// One row against int8 activations:
 /// Σ_parts Σ_halves dx_h·scale_h·Σ code·qx  +  offset_h·Σ x.
+/// With AVX-512, `pairs` (the default) takes two parts per 64-byte register; false keeps every
+/// part on the 32-byte path, so that a test can check the two give the same bits.
 @inline(__always)
-func integerDot<D: IntegerPartDecoder>(_: D.Type, _ row: UnsafeRawPointer, _ x: Int8Activations, blocks: Int) -> Float {
+func integerDot<D: IntegerPartDecoder>(_: D.Type, _ row: UnsafeRawPointer, _ x: Int8Activations, blocks: Int,
+                                       pairs: Bool = true) -> Float {
     let px = UnsafeRawPointer(x.codes), spread = UnsafeRawPointer(x.spreadScales), sums = UnsafeRawPointer(x.sums)
     // Lanes 0…3 hold sums of the first half of a part, lanes 4…7 of the second: scaled as
     // vectors, summed across lanes once at the end of the row. Two accumulators, even and odd
@@ -94,7 +97,7 @@ func integerDot<D: IntegerPartDecoder>(_: D.Type, _ row: UnsafeRawPointer, _ x: 
     // Two parts per step in 64-byte registers: lanes 0…7 are `even`'s, 8…15 `odd`'s, and
     // every lane's arithmetic is the one below (the same bits).
     var both = SIMD16<Float>()
-    while p &+ 1 < parts {
+    while pairs && p &+ 1 < parts {
         let pair = partPair(D.self, row, p)
         let products = pairProducts(D.self, pair.codes, px + p &* 32)
         let s = pair.scales * spread.loadUnaligned(fromByteOffset: p &* 32, as: SIMD16<Float>.self)
@@ -103,7 +106,7 @@ func integerDot<D: IntegerPartDecoder>(_: D.Type, _ row: UnsafeRawPointer, _ x: 
         offsets = offsets.addingProduct(pair.offsets.highHalf, sums.loadUnaligned(fromByteOffset: p &* 8 &+ 8, as: SIMD2<Float>.self))
         p &+= 2
     }
-    even = both.lowHalf; odd = both.highHalf
+    if pairs { even = both.lowHalf; odd = both.highHalf }
     #endif
     while p < parts {
         let (codes, scale, offset) = D.codes(row + (p / D.parts) &* D.bytes, p % D.parts)
