@@ -9,13 +9,16 @@ let nativeCPU: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "native"])]
 // Swift has no `#if` on CPU features: where the machine we build on (the one `native` means)
 // has AVX-512, the kernels are told so, to shape their register tiles for 32 vector registers.
 // AVX512 needs F and BW (64-byte integer products); AVX512VNNI adds the one-instruction
-// integer dot product.
+// integer dot product. `LOUPE_KERNELS=avx2` (or `avx512`) before `swift build`/`swift test`
+// builds fewer of them than the machine has, to test those paths on it.
 let buildMachineFlags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
     .split(separator: "\n").first { $0.hasPrefix("flags") }?
     .split(separator: " ").map(String.init) ?? []
+let requestedKernels = ProcessInfo.processInfo.environment["LOUPE_KERNELS"]
 let hasAVX512 = buildMachineFlags.contains("avx512f") && buildMachineFlags.contains("avx512bw")
-let cpuFeatures: [SwiftSetting] = (hasAVX512 ? [.define("AVX512")] : [])
-    + (hasAVX512 && buildMachineFlags.contains("avx512_vnni") ? [.define("AVX512VNNI")] : [])
+    && requestedKernels != "avx2"
+let hasAVX512VNNI = hasAVX512 && buildMachineFlags.contains("avx512_vnni") && requestedKernels != "avx512"
+let cpuFeatures: [SwiftSetting] = (hasAVX512 ? [.define("AVX512")] : []) + (hasAVX512VNNI ? [.define("AVX512VNNI")] : [])
 
 // The integer dot products call two x86 instructions by name through the compiler's `Builtin`
 // module (see Sources/Kernels/SIMD/IntegerProducts.swift).
