@@ -98,12 +98,7 @@ func integerDot<D: IntegerPartDecoder>(_: D.Type, _ row: UnsafeRawPointer, _ x: 
     // every lane's arithmetic is the one below (the same bits).
     var both = SIMD16<Float>()
     while pairs && p &+ 1 < parts {
-        let pair = partPair(D.self, row, p)
-        let products = pairProducts(D.self, pair.codes, px + p &* 32)
-        let s = pair.scales * spread.loadUnaligned(fromByteOffset: p &* 32, as: SIMD16<Float>.self)
-        both = both.addingProduct(s, floats(products))
-        offsets = offsets.addingProduct(pair.offsets.lowHalf, sums.loadUnaligned(fromByteOffset: p &* 8, as: SIMD2<Float>.self))
-        offsets = offsets.addingProduct(pair.offsets.highHalf, sums.loadUnaligned(fromByteOffset: p &* 8 &+ 8, as: SIMD2<Float>.self))
+        accumulatePair(D.self, partPair(D.self, row, p), p, x, &both, &offsets)
         p &+= 2
     }
     if pairs { even = both.lowHalf; odd = both.highHalf }
@@ -138,6 +133,20 @@ func partPair<D: IntegerPartDecoder>(_: D.Type, _ row: UnsafeRawPointer, _ p: In
     let scales = SIMD16(lowHalf: SIMD8(lowHalf: SIMD4(repeating: s0[0]), highHalf: SIMD4(repeating: s0[1])),
                         highHalf: SIMD8(lowHalf: SIMD4(repeating: s1[0]), highHalf: SIMD4(repeating: s1[1])))
     return ((c0, c1), scales, SIMD4(lowHalf: o0, highHalf: o1))
+}
+
+/// Adds parts p and p + 1 (decoded once in `pair`) times one token's rounding to its sums:
+/// `both` holds the even part's 8 lanes then the odd part's, `offsets` the offset terms, each
+/// added in the order of the 32-byte path.
+@inline(__always)
+func accumulatePair<D: IntegerPartDecoder>(_: D.Type, _ pair: (codes: (SIMD32<UInt8>, SIMD32<UInt8>), scales: SIMD16<Float>, offsets: SIMD4<Float>),
+                                           _ p: Int, _ x: Int8Activations,
+                                           _ both: inout SIMD16<Float>, _ offsets: inout SIMD2<Float>) {
+    let products = pairProducts(D.self, pair.codes, UnsafeRawPointer(x.codes) + p &* 32)
+    let s = pair.scales * UnsafeRawPointer(x.spreadScales).loadUnaligned(fromByteOffset: p &* 32, as: SIMD16<Float>.self)
+    both = both.addingProduct(s, floats(products))
+    let xSums = UnsafeRawPointer(x.sums).loadUnaligned(fromByteOffset: p &* 8, as: SIMD4<Float>.self)
+    offsets = offsets.addingProduct(pair.offsets.lowHalf, xSums.lowHalf).addingProduct(pair.offsets.highHalf, xSums.highHalf)
 }
 
 /// A pair's codes times the 64 activation codes at `xq`: `dotByQuads` of each part, side by side.
@@ -187,15 +196,7 @@ func integerDots<let N: Int, D: IntegerPartDecoder>(_: D.Type, _ row: UnsafeRawP
     var both = InlineArray<N, SIMD16<Float>>(repeating: .zero)
     while p &+ 1 < parts {
         let pair = partPair(D.self, row, p)
-        for t in 0..<N {
-            let x = xs[t]
-            let products = pairProducts(D.self, pair.codes, UnsafeRawPointer(x.codes) + p &* 32)
-            let s = pair.scales * UnsafeRawPointer(x.spreadScales).loadUnaligned(fromByteOffset: p &* 32, as: SIMD16<Float>.self)
-            both[t] = both[t].addingProduct(s, floats(products))
-            let xSums = UnsafeRawPointer(x.sums).loadUnaligned(fromByteOffset: p &* 8, as: SIMD4<Float>.self)
-            offsets[t] = offsets[t].addingProduct(pair.offsets.lowHalf, xSums.lowHalf)
-                                   .addingProduct(pair.offsets.highHalf, xSums.highHalf)
-        }
+        for t in 0..<N { accumulatePair(D.self, pair, p, xs[t], &both[t], &offsets[t]) }
         p &+= 2
     }
     for t in 0..<N { even[t] = both[t].lowHalf; odd[t] = both[t].highHalf }

@@ -40,7 +40,6 @@ struct PanelColumn {
     @inline(__always) func addingProduct(_ x: PanelColumn, _ w: Float) -> PanelColumn {
         PanelColumn(low.addingProduct(x.low, SIMD16(repeating: w)), high.addingProduct(x.high, SIMD16(repeating: w)))
     }
-
 }
 #else
 /// A column of a panel: 16 tokens, two of AVX2's 8-float registers (12 accumulators in all).

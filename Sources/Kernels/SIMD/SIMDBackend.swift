@@ -251,7 +251,7 @@ public struct SIMDBackend: Backend {
         simdAxpy(alpha, x.baseAddress!, y.baseAddress!, x.count)
     }
 
-    // SiLU and GELU are one exp/tanh per value, on the pool's threads for a whole prompt's MLP
+    // SiLU and GELU are one exp per value, on the pool's threads for a whole prompt's MLP
     // (128 tokens × 1536 values). Both are `vectorExp` (GELU-tanh as x·σ(2u): see `simdGELU`).
     public func silu(_ x: UnsafeMutableBufferPointer<Float>) {
         forEachPiece(of: x) { simdSiLU($0.baseAddress!, $0.count) }

@@ -41,14 +41,14 @@ func vectorExp(_ x: SIMD16<Float>) -> SIMD16<Float>? {
 /// so that no `1 + tanh` loses digits to cancellation for negative x. A run of 16 with a lane
 /// outside `vectorExp`'s range (|x| ≳ 10) takes the scalar formula, as in `simdSiLU`.   x: [n]  (in place)
 func simdGELU(_ x: UnsafeMutablePointer<Float>, _ n: Int) {
-    let c = Float(-2 * 0.797_884_560_802_865_4)   // −2·√(2/π)
+    let sqrtTwoOverPi: Float = 0.797_884_560_802_865_4
     @inline(__always) func scalar(_ i: Int) {
         let v = x[i]
-        x[i] = 0.5 * v * (1 + tanh(0.797_884_560_802_865_4 * v * (1 + 0.044715 * v * v)))
+        x[i] = 0.5 * v * (1 + tanh(sqrtTwoOverPi * v * (1 + 0.044715 * v * v)))
     }
     forEachChunk(n, { i in
         let v = load16(x, i)
-        if let e = vectorExp((c * v) * (1 + 0.044715 * v * v)) {
+        if let e = vectorExp((-2 * sqrtTwoOverPi * v) * (1 + 0.044715 * v * v)) {
             store16(v / (1 + e), x, i)
         } else {
             for j in i ..< i &+ 16 { scalar(j) }
