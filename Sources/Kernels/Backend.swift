@@ -13,6 +13,12 @@ public struct WeightMatrix: @unchecked Sendable {
     public let columns: Int
     /// First byte of row 0. Must stay valid as long as the matrix is used.
     public let data: UnsafeRawPointer
+    /// True when backends that round activations to 8 bits (`simd-q8`, `auto`) must not round
+    /// them for this matrix: the model sets it on the unembedding, whose rounding error would go
+    /// straight into the logits (measured: it is most of the largest logit error on the tiny
+    /// models of `Tests/Conformance/archs`), while its product, one token at a time, is bound
+    /// by memory and costs the same either way.
+    public var keepsFloatActivations = false
 
     public init(name: String, type: GGMLType, rows: Int, columns: Int, data: UnsafeRawPointer) {
         precondition(columns % type.blockSize == 0, "\(name): \(columns) columns is not whole \(type) blocks")

@@ -79,7 +79,7 @@ public struct ModelWeights: @unchecked Sendable {
     /// γ of the final RMSNorm (`output_norm.weight`).   [d]
     public let outputNorm: UnsafeBufferPointer<Float>
     /// W_U (`output.weight`, or `token_embd.weight` when the embedding is tied).   [V, d]
-    public let unembedding: WeightMatrix
+    public private(set) var unembedding: WeightMatrix
     /// Bias of the unembedding (`output.bias`), or nil.   [V]
     public let unembeddingBias: UnsafeBufferPointer<Float>?
     /// True when the file has no `output.weight` and the embedding doubles as the unembedding.
@@ -162,6 +162,8 @@ public struct ModelWeights: @unchecked Sendable {
             unembedding = tokenEmbedding
             tiedEmbedding = true
         }
+        // The logits see float activations (`WeightMatrix.keepsFloatActivations`).
+        unembedding.keepsFloatActivations = true
         unembeddingBias = try binder.optionalVector("output.bias", count: c.vocabularySize)
         let pairs = c.rope.dimensions / 2
         ropeFrequencyFactors = try binder.optionalVector("rope_freqs.weight", count: pairs).map(Array.init)

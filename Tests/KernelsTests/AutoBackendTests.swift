@@ -4,20 +4,27 @@ import Testing
 
 @Suite("auto backend: the right path for each product")
 struct AutoBackendTests {
-    /// Products of one to three tokens give exactly simd-q8's numbers, batches exactly the float
-    /// SIMD backend's (which the SIMD tests compare with naive).
-    @Test("simd-q8 for one to three tokens, the float SIMD GEMM for batches")
+    /// Every product gives exactly simd-q8's numbers, one token or a batch (the integer GEMM);
+    /// float weights and a matrix that keeps float activations (the unembedding) take the
+    /// float paths, as under `simd`.
+    @Test("simd-q8's numbers at every count, float activations where a matrix keeps them")
     func paths() throws {
         let backend = try BackendKind.auto.makeBackend(threads: 2)
         #expect(backend is AutoBackend)
         let int8 = SIMDBackend(threads: 2, activations: .int8), float = SIMDBackend(threads: 2)
-        for type in [GGMLType.f32, .q4_1, .q6_K] {
+        for (type, keepsFloat) in [(GGMLType.f32, false), (.q4_1, false), (.q6_K, false), (.q8_0, false), (.q8_0, true)] {
             let columns = type.blockSize == 256 ? 512 : 96
-            let w = TestMatrix(type: type, rows: 37, columns: columns, seed: 21)
-            for count in [1, 3, 5, 13] {
+            let test = TestMatrix(type: type, rows: 37, columns: columns, seed: 21)
+            var w = test.matrix
+            w.keepsFloatActivations = keepsFloat
+            defer { withExtendedLifetime(test) {} }
+            for count in [1, 3, 5, 13, 17] {
                 let x = randomFloats(count * columns, seed: UInt64(count))
-                let expected = product(count < 4 ? int8 : float, w.matrix, x, count: count)
-                #expect(product(backend, w.matrix, x, count: count) == expected, "auto \(type) by \(count)")
+                let expected = product(int8, w, x, count: count)
+                #expect(product(backend, w, x, count: count) == expected, "auto \(type) by \(count)")
+                if keepsFloat {
+                    #expect(expected == product(float, w, x, count: count), "\(type) keeping float activations by \(count)")
+                }
             }
         }
     }

@@ -63,22 +63,26 @@ struct BatchInvarianceTests {
         let kind = try BackendKind(name: backendName)
         guard kind != .blas || CBLAS.isAvailable else { return }
         let backend = try kind.makeBackend(threads: 2)
-        let groups: [[GGMLType]] = [[.q4_1, .q4_1, .q4_1], [.q4_K, .q6_K], [.q8_0, .f32, .q5_0], [.f16], [.q4_0, .bf16]]
+        // The last group's Q8_0 keeps float activations, as the unembedding does.
+        let groups: [[GGMLType]] = [[.q4_1, .q4_1, .q4_1], [.q4_K, .q6_K], [.q8_0, .f32, .q5_0], [.f16], [.q4_0, .bf16], [.q8_0, .q4_K]]
         for (g, types) in groups.enumerated() {
             let columns = types.contains { $0.blockSize == 256 } ? 512 : 160
             let ws = types.enumerated().map { i, type in
                 TestMatrix(type: type, rows: [37, 64, 5][i], columns: columns, seed: UInt64(10 * g + i))
             }
-            for count in [1, 2, 3, 4, 7, 8] {
+            var matrices = ws.map(\.matrix)
+            if g == groups.count - 1 { matrices[0].keepsFloatActivations = true }
+            for count in [1, 2, 3, 4, 7, 8, 17] {
                 let x = randomFloats(count * columns, seed: UInt64(count))
                 var expected: [Float] = []
-                for w in ws { expected += Self.oneAtATime(backend, w.matrix, x, count: count) }
+                for w in matrices { expected += Self.oneAtATime(backend, w, x, count: count) }
                 var y = [Float](repeating: .nan, count: expected.count)
                 x.withUnsafeBufferPointer { xs in
-                    y.withUnsafeMutableBufferPointer { backend.matVecs(ws.map(\.matrix), xs, count: count, into: $0) }
+                    y.withUnsafeMutableBufferPointer { backend.matVecs(matrices, xs, count: count, into: $0) }
                 }
                 #expect(y == expected, "\(backendName) \(types) by \(count)")
             }
+            withExtendedLifetime(ws) {}
         }
     }
 

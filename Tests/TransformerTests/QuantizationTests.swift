@@ -71,11 +71,13 @@ import Transformer
                 naive = logits
             } else {
                 // Float backends differ from naive by rounding order only; `auto` rounds the
-                // activations of one-token products to 8 bits as llama.cpp does (its logits are
-                // ~0.8 from the exact ones on Q4_1; 1e-2 × range is about 0.37).
+                // activations of every product but the unembedding to 8 bits, as llama.cpp does:
+                // after 30 layers its logits move by about 1 (llama.cpp's are ~0.8 from the exact
+                // ones on Q4_1; on these files 0.4–1.2, up to 3.4 % of the range). How close
+                // that is to llama.cpp's distance is the conformance tests' business.
                 let range = naive.max()! - naive.min()!
                 let delta = zip(logits, naive).map { abs($0 - $1) }.max()!
-                let limit: Float = backend.name == "auto" ? 1e-2 : 1e-3
+                let limit: Float = backend.name == "auto" ? 5e-2 : 1e-3
                 #expect(delta <= limit * range, "SmolLM2 \(type) on \(backend.name): \(delta)")
             }
         }

@@ -78,48 +78,76 @@ extension IntegerPartDecoder {
     static var signedCodes: Bool { false }
 }
 
-/// One row against int8 activations:
-/// Σ_parts Σ_halves dx_h·scale_h·Σ code·qx  +  offset_h·Σ x.
+/// One row against int8 activations, in the order every `simd-q8` path follows (one token,
+/// several, or the integer GEMM of a prompt), so that they all give the same bits:
+///
+///     S_h = Σ_{k in h} code_k·q_k                     exact, in Int32 (h: a half-part, 16 columns)
+///     c_j = Σ_{h ≡ j mod 4} fma(S_h, scale_h·dx_h)    in order of h, j = 0…3
+///     o_j = Σ_{h ≡ j mod 4} fma(offset_h, Σ_{k in h} x̂_k)
+///     dot = ((c_0 + o_0) + (c_1 + o_1)) + ((c_2 + o_2) + (c_3 + o_3))
+///
+/// The integer sum over 16 columns is what lets a GEMM keep 16 tokens' sums in integer lanes
+/// and scale them once per half-part; the four chains hide the multiply-add's latency.
 /// With AVX-512, `pairs` (the default) takes two parts per 64-byte register; false keeps every
 /// part on the 32-byte path, so that a test can check the two give the same bits.
 @inline(__always)
 func integerDot<D: IntegerPartDecoder>(_: D.Type, _ row: UnsafeRawPointer, _ x: Int8Activations, blocks: Int,
                                        pairs: Bool = true) -> Float {
-    let px = UnsafeRawPointer(x.codes), spread = UnsafeRawPointer(x.spreadScales), sums = UnsafeRawPointer(x.sums)
-    // Lanes 0…3 hold sums of the first half of a part, lanes 4…7 of the second: scaled as
-    // vectors, summed across lanes once at the end of the row. Two accumulators, even and odd
-    // parts, so that consecutive parts do not wait for each other's multiply-add.
-    var even = SIMD8<Float>(), odd = SIMD8<Float>()
-    var offsets = SIMD2<Float>()
+    // Parts alternate between `even` (chains 0 and 1) and `odd` (chains 2 and 3); in each,
+    // lanes 0…3 hold the first half's chain (4 copies) and lanes 4…7 the second's.
+    var even = IntegerChains(), odd = IntegerChains()
     let parts = blocks &* D.parts
     var p = 0
     #if AVX512
-    // Two parts per step in 64-byte registers: lanes 0…7 are `even`'s, 8…15 `odd`'s, and
-    // every lane's arithmetic is the one below (the same bits).
-    var both = SIMD16<Float>()
+    // Two parts per step in 64-byte registers: the lanes of `even` then `odd`, each lane's
+    // arithmetic the one below (the same bits).
+    var both = PairedChains()
     while pairs && p &+ 1 < parts {
-        accumulatePair(D.self, partPair(D.self, row, p), p, x, &both, &offsets)
+        both.add(D.self, partPair(D.self, row, p), p, x)
         p &+= 2
     }
-    if pairs { even = both.lowHalf; odd = both.highHalf }
+    if pairs { (even, odd) = both.split }
     #endif
     while p < parts {
-        let (codes, scale, offset) = D.codes(row + (p / D.parts) &* D.bytes, p % D.parts)
-        let start = p &* 32
-        let xq = px.loadUnaligned(fromByteOffset: start, as: SIMD32<Int8>.self)
-        let products = D.signedCodes ? signedDotByQuads(unsafeBitCast(codes, to: SIMD32<Int8>.self), xq)
-                                     : dotByQuads(codes, xq)
-        let s = SIMD8(lowHalf: SIMD4(repeating: scale[0]), highHalf: SIMD4(repeating: scale[1]))
-            * spread.loadUnaligned(fromByteOffset: start, as: SIMD8<Float>.self)
-        if p & 1 == 0 {
-            even = even.addingProduct(s, floats(products))
-        } else {
-            odd = odd.addingProduct(s, floats(products))
-        }
-        offsets = offsets.addingProduct(offset, sums.loadUnaligned(fromByteOffset: start &>> 2, as: SIMD2<Float>.self))
+        if p & 1 == 0 { even.add(D.self, row, p, x) } else { odd.add(D.self, row, p, x) }
         p &+= 1
     }
-    return (even + odd).sum() + offsets.sum()
+    return IntegerChains.dot(even, odd)
+}
+
+/// Two of the four chains of an integer dot (the parts of one parity): their products in
+/// lanes 0…3 (first half-part) and 4…7 (second), and their offset terms.
+struct IntegerChains {
+    var products = SIMD8<Float>()
+    var offsets = SIMD2<Float>()
+
+    /// Adds part p of `row` times x.
+    @inline(__always)
+    mutating func add<D: IntegerPartDecoder>(_: D.Type, _ row: UnsafeRawPointer, _ p: Int, _ x: Int8Activations) {
+        add(D.self, D.codes(row + (p / D.parts) &* D.bytes, p % D.parts), p, x)
+    }
+
+    /// Adds part p, decoded (`part`), times x.
+    @inline(__always)
+    mutating func add<D: IntegerPartDecoder>(_: D.Type, _ part: (codes: SIMD32<UInt8>, scale: SIMD2<Float>, offset: SIMD2<Float>),
+                                             _ p: Int, _ x: Int8Activations) {
+        let (codes, scale, offset) = part
+        let start = p &* 32
+        let xq = UnsafeRawPointer(x.codes).loadUnaligned(fromByteOffset: start, as: SIMD32<Int8>.self)
+        let quads = D.signedCodes ? signedDotByQuads(unsafeBitCast(codes, to: SIMD32<Int8>.self), xq) : dotByQuads(codes, xq)
+        let s = SIMD8(lowHalf: SIMD4(repeating: scale[0]), highHalf: SIMD4(repeating: scale[1]))
+            * UnsafeRawPointer(x.spreadScales).loadUnaligned(fromByteOffset: start, as: SIMD8<Float>.self)
+        products = products.addingProduct(floats(halfSums(quads)), s)
+        offsets = offsets.addingProduct(offset, UnsafeRawPointer(x.sums).loadUnaligned(fromByteOffset: start &>> 2, as: SIMD2<Float>.self))
+    }
+
+    /// The dot from the even parts' chains and the odd parts'.
+    @inline(__always)
+    static func dot(_ even: IntegerChains, _ odd: IntegerChains) -> Float {
+        let t = SIMD4(even.products[0], even.products[4], odd.products[0], odd.products[4])
+            + SIMD4(lowHalf: even.offsets, highHalf: odd.offsets)
+        return (t[0] + t[1]) + (t[2] + t[3])
+    }
 }
 
 #if AVX512
@@ -135,18 +163,28 @@ func partPair<D: IntegerPartDecoder>(_: D.Type, _ row: UnsafeRawPointer, _ p: In
     return ((c0, c1), scales, SIMD4(lowHalf: o0, highHalf: o1))
 }
 
-/// Adds parts p and p + 1 (decoded once in `pair`) times one token's rounding to its sums:
-/// `both` holds the even part's 8 lanes then the odd part's, `offsets` the offset terms, each
-/// added in the order of the 32-byte path.
-@inline(__always)
-func accumulatePair<D: IntegerPartDecoder>(_: D.Type, _ pair: (codes: (SIMD32<UInt8>, SIMD32<UInt8>), scales: SIMD16<Float>, offsets: SIMD4<Float>),
-                                           _ p: Int, _ x: Int8Activations,
-                                           _ both: inout SIMD16<Float>, _ offsets: inout SIMD2<Float>) {
-    let products = pairProducts(D.self, pair.codes, UnsafeRawPointer(x.codes) + p &* 32)
-    let s = pair.scales * UnsafeRawPointer(x.spreadScales).loadUnaligned(fromByteOffset: p &* 32, as: SIMD16<Float>.self)
-    both = both.addingProduct(s, floats(products))
-    let xSums = UnsafeRawPointer(x.sums).loadUnaligned(fromByteOffset: p &* 8, as: SIMD4<Float>.self)
-    offsets = offsets.addingProduct(pair.offsets.lowHalf, xSums.lowHalf).addingProduct(pair.offsets.highHalf, xSums.highHalf)
+/// The four chains of an integer dot in 64-byte registers: lanes 0…7 are the even parts'
+/// `IntegerChains`, 8…15 the odd parts'.
+struct PairedChains {
+    var products = SIMD16<Float>()
+    var offsets = SIMD4<Float>()
+
+    /// Adds parts p and p + 1 (decoded once in `pair`) times one token's rounding.
+    @inline(__always)
+    mutating func add<D: IntegerPartDecoder>(_: D.Type, _ pair: (codes: (SIMD32<UInt8>, SIMD32<UInt8>), scales: SIMD16<Float>, offsets: SIMD4<Float>),
+                                             _ p: Int, _ x: Int8Activations) {
+        let quads = pairProducts(D.self, pair.codes, UnsafeRawPointer(x.codes) + p &* 32)
+        let s = pair.scales * UnsafeRawPointer(x.spreadScales).loadUnaligned(fromByteOffset: p &* 32, as: SIMD16<Float>.self)
+        products = products.addingProduct(floats(halfSums(quads)), s)
+        offsets = offsets.addingProduct(pair.offsets, UnsafeRawPointer(x.sums).loadUnaligned(fromByteOffset: p &* 8, as: SIMD4<Float>.self))
+    }
+
+    /// The even parts' chains and the odd parts'.
+    @inline(__always)
+    var split: (IntegerChains, IntegerChains) {
+        (IntegerChains(products: products.lowHalf, offsets: offsets.lowHalf),
+         IntegerChains(products: products.highHalf, offsets: offsets.highHalf))
+    }
 }
 
 /// A pair's codes times the 64 activation codes at `xq`: `dotByQuads` of each part, side by side.
@@ -163,53 +201,39 @@ func pairProducts<D: IntegerPartDecoder>(_: D.Type, _ codes: (SIMD32<UInt8>, SIM
 /// `integerDot` of one row with N tokens at once: each part's codes and scales are decoded once
 /// and used N times. Every token's sums are exactly `integerDot`'s, in the same order (so the
 /// same bits); only the decoding is shared. The parts go in pairs, the first into the `even`
-/// sums and the second into the `odd` ones, so that which sums a part feeds is known when the
-/// code is compiled and all 2N of them stay in registers (N ≤ 4; chosen at run time, they were
+/// chains and the second into the `odd` ones, so that which chains a part feeds is known when
+/// the code is compiled and all of them stay in registers (N ≤ 4; chosen at run time, they were
 /// kept in memory, stored and reloaded at every part: seen with `perf annotate`).
 /// row: [columns] as blocks  xs: N tokens' roundings  -> [N]
 @inline(__always)
 func integerDots<let N: Int, D: IntegerPartDecoder>(_: D.Type, _ row: UnsafeRawPointer,
                                                       _ xs: UnsafePointer<Int8Activations>, blocks: Int) -> InlineArray<N, Float> {
-    var even = InlineArray<N, SIMD8<Float>>(repeating: .zero), odd = InlineArray<N, SIMD8<Float>>(repeating: .zero)
-    var offsets = InlineArray<N, SIMD2<Float>>(repeating: .zero)
-    /// Part p of the row (32 weights from p·32) times each token, added to `sums`.
-    @inline(__always)
-    func accumulate(_ p: Int, _ sums: inout InlineArray<N, SIMD8<Float>>, _ offsets: inout InlineArray<N, SIMD2<Float>>) {
-        let (codes, scale, offset) = D.codes(row + (p / D.parts) &* D.bytes, p % D.parts)
-        let start = p &* 32
-        let scales = SIMD8(lowHalf: SIMD4(repeating: scale[0]), highHalf: SIMD4(repeating: scale[1]))
-        for t in 0..<N {
-            let x = xs[t]
-            let xq = UnsafeRawPointer(x.codes).loadUnaligned(fromByteOffset: start, as: SIMD32<Int8>.self)
-            let products = D.signedCodes ? signedDotByQuads(unsafeBitCast(codes, to: SIMD32<Int8>.self), xq)
-                                         : dotByQuads(codes, xq)
-            let s = scales * UnsafeRawPointer(x.spreadScales).loadUnaligned(fromByteOffset: start, as: SIMD8<Float>.self)
-            sums[t] = sums[t].addingProduct(s, floats(products))
-            offsets[t] = offsets[t].addingProduct(
-                offset, UnsafeRawPointer(x.sums).loadUnaligned(fromByteOffset: start &>> 2, as: SIMD2<Float>.self))
-        }
-    }
+    var even = InlineArray<N, IntegerChains>(repeating: IntegerChains()), odd = even
     let parts = blocks &* D.parts
     var p = 0
     #if AVX512
-    // Parts in pairs, as in `integerDot`: lanes 0…7 of `both[t]` are `even[t]`'s, 8…15 `odd[t]`'s.
-    var both = InlineArray<N, SIMD16<Float>>(repeating: .zero)
+    var both = InlineArray<N, PairedChains>(repeating: PairedChains())
     while p &+ 1 < parts {
         let pair = partPair(D.self, row, p)
-        for t in 0..<N { accumulatePair(D.self, pair, p, xs[t], &both[t], &offsets[t]) }
+        for t in 0..<N { both[t].add(D.self, pair, p, xs[t]) }
         p &+= 2
     }
-    for t in 0..<N { even[t] = both[t].lowHalf; odd[t] = both[t].highHalf }
+    for t in 0..<N { (even[t], odd[t]) = both[t].split }
     #else
     while p &+ 1 < parts {
-        accumulate(p, &even, &offsets)
-        accumulate(p &+ 1, &odd, &offsets)
+        let first = D.codes(row + (p / D.parts) &* D.bytes, p % D.parts)
+        for t in 0..<N { even[t].add(D.self, first, p, xs[t]) }
+        let second = D.codes(row + ((p &+ 1) / D.parts) &* D.bytes, (p &+ 1) % D.parts)
+        for t in 0..<N { odd[t].add(D.self, second, p &+ 1, xs[t]) }
         p &+= 2
     }
     #endif
-    if p < parts { accumulate(p, &even, &offsets) }
+    if p < parts {
+        let last = D.codes(row + (p / D.parts) &* D.bytes, p % D.parts)
+        for t in 0..<N { even[t].add(D.self, last, p, xs[t]) }
+    }
     var dots = InlineArray<N, Float>(repeating: 0)
-    for t in 0..<N { dots[t] = (even[t] + odd[t]).sum() + offsets[t].sum() }
+    for t in 0..<N { dots[t] = IntegerChains.dot(even[t], odd[t]) }
     return dots
 }
 

@@ -78,6 +78,18 @@ func dotByQuads(_ a: SIMD64<UInt8>, _ b: SIMD64<Int8>) -> SIMD16<Int32> {
     #endif
 }
 
+#if AVX512VNNI
+/// acc + Σ a·b by groups of 4 bytes in each of 16 Int32 lanes, a's bytes unsigned and b's
+/// signed (`vpdpbusd`): the integer GEMM's step.
+@inline(__always)
+func accumulatingDotByQuads(_ acc: SIMD16<Int32>, _ a: SIMD16<Int32>, _ b: SIMD16<Int32>) -> SIMD16<Int32> {
+    unsafeBitCast(Builtin.int_x86_avx512_vpdpbusd_512(unsafeBitCast(acc, to: Builtin.Vec16xInt32.self),
+                                                      unsafeBitCast(a, to: Builtin.Vec16xInt32.self),
+                                                      unsafeBitCast(b, to: Builtin.Vec16xInt32.self)),
+                  to: SIMD16<Int32>.self)
+}
+#endif
+
 /// `signedDotByQuads` of two parts at once (lanes as in `dotByQuads` above), given as halves:
 /// AVX-512 has no 64-byte `vpsignb`, so the signs are moved in each 32-byte half.
 @inline(__always)
@@ -91,6 +103,38 @@ func signedDotByQuads(_ a0: SIMD32<Int8>, _ a1: SIMD32<Int8>, _ b0: SIMD32<Int8>
 @inline(__always)
 func floats(_ v: SIMD16<Int32>) -> SIMD16<Float> {
     unsafeBitCast(Builtin.sitofp_Vec16xInt32_Vec16xFPIEEE32(unsafeBitCast(v, to: Builtin.Vec16xInt32.self)), to: SIMD16<Float>.self)
+}
+#endif
+
+/// Each group of 4 lanes (4i…4i+3) set to the sum of its 4 lanes: the quad sums of one half-part
+/// (16 columns) become that half's exact sum, once in each of its lanes. Two in-lane swaps
+/// (`vpermilps`) and two additions.
+@inline(__always)
+func halfSums(_ v: SIMD8<Int32>) -> SIMD8<Int32> {
+    #if arch(x86_64)
+    @inline(__always) func swapped(_ v: SIMD8<Int32>, _ order: SIMD8<Int32>) -> SIMD8<Int32> {
+        unsafeBitCast(Builtin.int_x86_avx_vpermilvar_ps_256(unsafeBitCast(v, to: Builtin.Vec8xFPIEEE32.self),
+                                                            unsafeBitCast(order, to: Builtin.Vec8xInt32.self)),
+                      to: SIMD8<Int32>.self)
+    }
+    let pairs = v &+ swapped(v, SIMD8(1, 0, 3, 2, 1, 0, 3, 2))
+    return pairs &+ swapped(pairs, SIMD8(2, 3, 0, 1, 2, 3, 0, 1))
+    #else
+    return referenceHalfSums(v)
+    #endif
+}
+
+#if AVX512
+/// `halfSums` on 16 lanes (4 half-parts).
+@inline(__always)
+func halfSums(_ v: SIMD16<Int32>) -> SIMD16<Int32> {
+    @inline(__always) func swapped(_ v: SIMD16<Int32>, _ order: SIMD16<Int32>) -> SIMD16<Int32> {
+        unsafeBitCast(Builtin.int_x86_avx512_vpermilvar_ps_512(unsafeBitCast(v, to: Builtin.Vec16xFPIEEE32.self),
+                                                              unsafeBitCast(order, to: Builtin.Vec16xInt32.self)),
+                      to: SIMD16<Int32>.self)
+    }
+    let pairs = v &+ swapped(v, SIMD16(1, 0, 3, 2, 1, 0, 3, 2, 1, 0, 3, 2, 1, 0, 3, 2))
+    return pairs &+ swapped(pairs, SIMD16(2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1))
 }
 #endif
 
@@ -152,6 +196,13 @@ func referenceMultiplyAddPairs(_ a: SIMD16<Int16>, _ b: SIMD16<Int16>) -> SIMD8<
         sums[i] = Int32(a[2 * i]) &* Int32(b[2 * i]) &+ Int32(a[2 * i + 1]) &* Int32(b[2 * i + 1])
     }
     return sums
+}
+
+/// `halfSums` in plain Swift.
+func referenceHalfSums(_ v: SIMD8<Int32>) -> SIMD8<Int32> {
+    var out = SIMD8<Int32>()
+    for i in 0..<8 { out[i] = v[i / 4 * 4] &+ v[i / 4 * 4 + 1] &+ v[i / 4 * 4 + 2] &+ v[i / 4 * 4 + 3] }
+    return out
 }
 
 /// `vpsignb` in plain Swift.

@@ -56,6 +56,10 @@ public struct SIMDBackend: Backend {
     /// token: packing costs about one pass over the rows, repaid once a few tokens reuse it.
     static let gemmMinimumCount = 4
 
+    /// Tokens from which int8 products go through the integer GEMM rather than row-by-row
+    /// integer dots (`integerDots`, 4 tokens at a time).
+    static let integerGEMMMinimumCount = 4
+
     public func matVec(_ w: WeightMatrix, _ x: UnsafeBufferPointer<Float>, into y: UnsafeMutableBufferPointer<Float>) {
         checkShapes(w, x.count, y.count, count: 1)
         products(CollectionOfOne(w), x.baseAddress!, count: 1, y.baseAddress!)
@@ -81,21 +85,43 @@ public struct SIMDBackend: Backend {
                         into y: UnsafeMutableBufferPointer<Float>) {
         checkShapes(ws, x.count, y.count, count: count)
         let x = x.baseAddress!, y = y.baseAddress!
-        if ws.allSatisfy(usesIntegerDots) { return integerMatVecs(ws, x, count: count, y) }
+        if ws.allSatisfy(usesIntegerDots) { return integerProducts(ws, x, count: count, y) }
         var start = 0
         for w in ws {
             if usesIntegerDots(w) {
-                integerMatVecs(CollectionOfOne(w), x, count: count, y + start)
+                integerProducts(CollectionOfOne(w), x, count: count, y + start)
             } else {
-                for t in 0..<count { products(CollectionOfOne(w), x + t * w.columns, count: 1, y + start + t * w.rows) }
+                floatMatVecs(w, x, count: count, y + start)
             }
             start += count * w.rows
         }
     }
 
+    /// `matVec` of each of `count` tokens with float activations, the pool's threads splitting
+    /// the rows as for one token (so each row's arithmetic is `matVec`'s), and the weight read
+    /// from memory once: each thread's rows go by chunks small enough to stay in cache while
+    /// every token meets them (the unembedding of the server's slots: 30 MB on SmolLM2).
+    /// W: [rows, columns]  X: [count, columns]  -> Y: [count, rows]
+    private func floatMatVecs(_ w: WeightMatrix, _ x: UnsafePointer<Float>, count: Int, _ y: UnsafeMutablePointer<Float>) {
+        /// Each token's `RowInput`, made by nesting `withRowInput` once per token.
+        func withInputs(_ t: Int, _ inputs: [RowInput], _ body: ([RowInput]) -> Void) {
+            if t == count { return body(inputs) }
+            withRowInput(w, x + t * w.columns) { withInputs(t + 1, inputs + [$0], body) }
+        }
+        let chunk = 64
+        withInputs(0, []) { inputs in
+            pool.parallelRanges(w.rows, minimumChunk: Self.minimumRows(columns: w.columns)) { rows in
+                for start in stride(from: rows.lowerBound, to: rows.upperBound, by: chunk) {
+                    let part = start ..< min(start + chunk, rows.upperBound)
+                    for t in 0..<count { dotRows(w, part, inputs[t], y + t * w.rows) }
+                }
+            }
+        }
+    }
+
     /// True when `simd-q8` rounds activations for this weight (quantized types only).
     private func usesIntegerDots(_ w: WeightMatrix) -> Bool {
-        activations == .int8 && w.type.blockSize > 1
+        activations == .int8 && w.type.blockSize > 1 && !w.keepsFloatActivations
     }
 
     /// Y = [X·W_0ᵀ | X·W_1ᵀ | …] (one weight, or several sharing X), by the fastest path.
@@ -105,7 +131,7 @@ public struct SIMDBackend: Backend {
     ) {
         if ws.allSatisfy(usesIntegerDots) {
             // Every product sees 8-bit activations, as in llama.cpp; the weights are read once.
-            integerMatVecs(ws, x, count: count, y)
+            integerProducts(ws, x, count: count, y)
         } else if count >= Self.gemmMinimumCount && !ws.contains(where: usesIntegerDots) {
             packedGEMM(ws, x, count: count, y)
         } else if ws.count == 1, let w = ws.first {
@@ -124,6 +150,18 @@ public struct SIMDBackend: Backend {
                 products(CollectionOfOne(w), x, count: count, y + start)
                 start += count * w.rows
             }
+        }
+    }
+
+    /// Products with int8 activations by the faster path for `count` tokens: both give every
+    /// (row, token) `integerDot`'s bits, so a token's numbers do not depend on its batch.
+    private func integerProducts<Ws: RandomAccessCollection<WeightMatrix>>(
+        _ ws: Ws, _ x: UnsafePointer<Float>, count: Int, _ y: UnsafeMutablePointer<Float>
+    ) {
+        if count >= Self.integerGEMMMinimumCount {
+            integerGEMM(ws, x, count: count, y)
+        } else {
+            integerMatVecs(ws, x, count: count, y)
         }
     }
 
@@ -146,6 +184,32 @@ public struct SIMDBackend: Backend {
                 pool.parallelRanges(ws.totalRows, minimumChunk: Self.minimumRows(columns: count * columns)) { rows in
                     ws.forEachPart(of: rows) { w, start, local in
                         integerDotRows(w, local, x, rounded, y + count * start)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The integer GEMM (`IntegerGEMM.swift`): X rounded and packed once, its panels shared
+    /// between threads; then the weights' codes 48 rows at a time, all weights in one loop.
+    /// Each (row, token) gets `integerDot`'s bits.
+    private func integerGEMM<Ws: RandomAccessCollection<WeightMatrix>>(
+        _ ws: Ws, _ x: UnsafePointer<Float>, count: Int, _ y: UnsafeMutablePointer<Float>
+    ) {
+        let columns = ws.first!.columns
+        let bytes = PackedInt8Activations.scratchBytes(count: count, columns: columns)
+        withUnsafeTemporaryAllocation(byteCount: bytes, alignment: 64) { scratch in
+            let packed = PackedInt8Activations(scratch: scratch.baseAddress!, count: count, columns: columns)
+            pool.parallelFor(PackedInt8Activations.panelCount(count)) { p in
+                withUnsafeTemporaryAllocation(byteCount: Int8Activations.scratchBytes(columns), alignment: 16) { rounding in
+                    packed.pack(x, count: count, columns: columns, panel: p, rounding: rounding.baseAddress!)
+                }
+            }
+            let floats = IntegerRows.scratchFloats(rows: decodedRowCount, columns: columns)
+            pool.parallelRanges(ws.groupCount(size: decodedRowCount), minimumChunk: 1) { chunk in
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: floats) { decoded in
+                    ws.forEachGroup(chunk, size: decodedRowCount) { w, start, rows in
+                        integerGEMMRows(w, rows, packed, count: count, y + count * start, scratch: decoded.baseAddress!)
                     }
                 }
             }
