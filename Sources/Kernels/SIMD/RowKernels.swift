@@ -74,6 +74,74 @@ func decodedDot<D: BlockDecoder>(_: D.Type, _ row: UnsafeRawPointer, _ x: Unsafe
     }
 }
 
+/// `decodedDot` of one row with N tokens: each part is decoded once and used N times, and each
+/// token's sums are exactly `decodedDot`'s, in the same order (the same bits).
+/// row: [columns] as blocks  xs: N tokens  -> [N]
+@inline(__always)
+func decodedDots<let N: Int, D: BlockDecoder>(_: D.Type, _ row: UnsafeRawPointer, _ xs: InlineArray<N, UnsafePointer<Float>>,
+                                             blocks: Int) -> InlineArray<N, Float> {
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: 32) { scratch in
+        let t = scratch.baseAddress!
+        let pt = UnsafeRawPointer(t)
+        var a0 = InlineArray<N, SIMD16<Float>>(repeating: .zero), a1 = a0
+        for b in 0..<blocks {
+            let block = row + b &* D.bytes
+            for part in 0..<D.parts {
+                D.decodePart(block, part, into: t)
+                let o = (b &* D.weights &+ part &* 32) &* 4
+                let w0 = pt.loadUnaligned(as: SIMD16<Float>.self), w1 = pt.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
+                for k in 0..<N {
+                    let px = UnsafeRawPointer(xs[k])
+                    a0[k] = a0[k].addingProduct(w0, px.loadUnaligned(fromByteOffset: o, as: SIMD16<Float>.self))
+                    a1[k] = a1[k].addingProduct(w1, px.loadUnaligned(fromByteOffset: o &+ 64, as: SIMD16<Float>.self))
+                }
+            }
+        }
+        var dots = InlineArray<N, Float>(repeating: 0)
+        for k in 0..<N { dots[k] = horizontalSum(a0[k] + a1[k]) }
+        return dots
+    }
+}
+
+/// w.row(r)·x_t for r in `rows` and each of `count` tokens, with float activations, every dot
+/// `dotRows`'s bits; for block types decoded part by part, each part is decoded once per 4
+/// tokens (`decodedDots`) and each row read once. Returns false for the other types (floats,
+/// Q4_0/Q4_1's nibble kernels), which the caller multiplies token by token.
+/// w: [rows, columns]  x: [count, columns]  -> y: [count, w.rows]
+func decodedDotRows(_ w: WeightMatrix, _ rows: Range<Int>, _ x: UnsafePointer<Float>, count: Int,
+                    _ y: UnsafeMutablePointer<Float>) -> Bool {
+    let blocks = w.columns / w.type.blockSize
+    @inline(__always) func each<D: BlockDecoder>(_ d: D.Type) {
+        for r in rows {
+            let row = w.row(r)
+            var t = 0
+            while count - t >= 4 {
+                let xs: InlineArray<4, UnsafePointer<Float>> = [x + t &* w.columns, x + (t &+ 1) &* w.columns,
+                                                                 x + (t &+ 2) &* w.columns, x + (t &+ 3) &* w.columns]
+                let dots = decodedDots(d, row, xs, blocks: blocks)
+                for j in 0..<4 { y[(t &+ j) &* w.rows &+ r] = dots[j] }
+                t &+= 4
+            }
+            while t < count {
+                y[t &* w.rows &+ r] = decodedDot(d, row, x + t &* w.columns, blocks: blocks)
+                t &+= 1
+            }
+        }
+    }
+    switch w.type {
+    case .q5_0: each(Q5_0Decoder.self)
+    case .q5_1: each(Q5_1Decoder.self)
+    case .q8_0: each(Q8_0Decoder.self)
+    case .q2_K: each(Q2_KDecoder.self)
+    case .q3_K: each(Q3_KDecoder.self)
+    case .q4_K: each(Q4_KDecoder.self)
+    case .q5_K: each(Q5_KDecoder.self)
+    case .q6_K: each(Q6_KDecoder.self)
+    default: return false
+    }
+    return true
+}
+
 /// Σ x over block b of 32: x[32b] + … + x[32b + 31].   x: [32 · (b + 1)]
 @inline(__always)
 func blockSum(_ x: UnsafePointer<Float>, _ b: Int) -> Float {
