@@ -3,11 +3,10 @@ import GGUF
 /// `auto`: every matrix product with activations rounded to 8 bits (`simd-q8`), as llama.cpp
 /// does, by the faster of its two paths for the shape (measured with `loupe bench`):
 ///
-/// - one to three tokens (generation): integer dot products straight on the weights' codes,
-///   each row read once for all the tokens;
-/// - batches of 4 or more tokens (prompts, the server's slots): the integer GEMM
-///   (`IntegerGEMM.swift`), faster than the float GEMM (SmolLM2 Q8_0 pp128 about 1300 → 2000 t/s
-///   on an AVX-512 VNNI machine).
+/// - fewer than 12 tokens (generation, short prompts, the server's slots): integer dot products
+///   straight on the weights' codes, each row read once for all the tokens;
+/// - 12 tokens or more (prompts): the integer GEMM (`IntegerGEMM.swift`), faster than the float
+///   GEMM (SmolLM2 Q8_0 pp128 about 1200 → 2000 t/s on an AVX-512 VNNI machine).
 ///
 /// Both give each (row, token) the same bits, on every CPU: a token's numbers do not depend on
 /// its batch, and the lecture's transcripts are the same everywhere. The unembedding keeps float

@@ -264,7 +264,7 @@ func integerMicroKernel(_ x: PackedInt8Activations, panel p: Int, _ w: IntegerRo
     }
     #else
     /// Σ over half-part h of one row's codes (at `c`) times the 8 tokens' codes, exact.
-    @inline(__always) func halfSums(_ c: UnsafeRawPointer, _ h: Int) -> SIMD8<Int32> {
+    @inline(__always) func rowSums(_ c: UnsafeRawPointer, _ h: Int) -> SIMD8<Int32> {
         /// Pair sums of 4 columns: Int16, 2 per token.
         @inline(__always) func group(_ g: Int) -> SIMD16<Int16> {
             let q = xc.loadUnaligned(fromByteOffset: (h &* 4 &+ g) &* 32, as: SIMD32<Int8>.self)
@@ -291,8 +291,8 @@ func integerMicroKernel(_ x: PackedInt8Activations, panel p: Int, _ w: IntegerRo
     /// Half-part h (16 columns) into `chain`: each row's exact sums, then scaled.
     @inline(__always) func addProducts(_ h: Int, _ chain: inout TileChain) {
         let dx = xs.loadUnaligned(fromByteOffset: h &* 32, as: SIMD8<Float>.self)
-        chain.r0 = chain.r0.addingProduct(floats(halfSums(c0, h)), dx * s0[h])
-        chain.r1 = chain.r1.addingProduct(floats(halfSums(c1, h)), dx * s1[h])
+        chain.r0 = chain.r0.addingProduct(floats(rowSums(c0, h)), dx * s0[h])
+        chain.r1 = chain.r1.addingProduct(floats(rowSums(c1, h)), dx * s1[h])
     }
     #endif
     /// Half-part h's offset terms into `chain`.
