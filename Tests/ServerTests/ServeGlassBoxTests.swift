@@ -41,10 +41,17 @@ struct ServeGlassBoxTests {
         let long = String(repeating: "The quick brown fox jumps over the lazy dog. ", count: 60)   // 600 tokens
         let start = Date()
         let inspectEnd = Mutex2<[String: Date]>([:])
+        // What came back when it was not a 200, for the failure message.
+        let inspectOutcome = Mutex2<[String: String]>([:])
         let inspect = Thread {
-            let r = try? server.post("/loupe/v1/lens", ["prompt": long, "last": 8], timeout: 600)
+            let r = Result { try server.post("/loupe/v1/lens", ["prompt": long, "last": 8], timeout: 600) }
             inspectEnd.set("end", Date())
-            inspectEnd.set(r?.0 == 200 ? "ok" : "failed", Date())
+            let ok = (try? r.get())?.0 == 200
+            inspectEnd.set(ok ? "ok" : "failed", Date())
+            switch r {
+            case .success(let (status, body)): inspectOutcome.set("outcome", "status \(status): \(body)")
+            case .failure(let error): inspectOutcome.set("outcome", "no answer: \(error)")
+            }
         }
         inspect.start()
         // Wait until the inspection's forward pass is running.
@@ -63,7 +70,7 @@ struct ServeGlassBoxTests {
         let stillInspecting = inspectEnd.value["end"] == nil
         while inspectEnd.value["end"] == nil, Date().timeIntervalSince(start) < 600 { Thread.sleep(forTimeInterval: 0.05) }
         let end = try #require(inspectEnd.value["end"])
-        #expect(inspectEnd.value["ok"] != nil, "the inspection failed")
+        #expect(inspectEnd.value["ok"] != nil, "the inspection failed: \(inspectOutcome.value["outcome"] ?? "?")")
         print(String(format: "inspect of 600 tokens: %.2f s; chat of 8 tokens started %.2f s in, took %.2f s, %@",
                      end.timeIntervalSince(start), chatStart.timeIntervalSince(start), chatEnd.timeIntervalSince(chatStart),
                      stillInspecting ? "done while the inspection was still running" : "done after the inspection"))
