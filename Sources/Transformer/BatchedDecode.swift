@@ -13,7 +13,7 @@ import Kernels
 ///     x = embed(tokens)                                   [B, d]
 ///     for each block:
 ///         qkv = rmsNorm(x) · [W_Q | W_K | W_V]ᵀ            [B, …]   one product for all
-///         z_b = attention of session b on its cache       [1, h·d_head] per session
+///         z_b = attention of session b on its cache       [1, h·d_head] per session, sessions in parallel
 ///         x += z · W_Oᵀ                                    [B, d]   one product for all
 ///         x += SwiGLU(rmsNorm(x))                          [B, d]   one product for all
 ///     logits = rmsNorm(x) · W_Uᵀ                           [B, V]
@@ -72,7 +72,10 @@ public final class BatchedDecoder {
                             scalePoint: .ln1Scale(i), normalizedPoint: .ln1Normalized(i))
             scratch.qkvProjections(w, normalized, into: buffers.queryKeyValue, count: B)
             let qkv = buffers.queryKeyValue
-            for (b, session) in sessions.enumerated() {
+            // The sessions' attentions are independent (each its own cache and buffers): one
+            // per thread at a time, not one after the other on this thread while the others wait.
+            model.backend.concurrentForEach(B) { b in
+                let session = sessions[b]
                 session.attendOneToken(
                     block: i,
                     q: qkv.slice(b * c.queryWidth, c.queryWidth),

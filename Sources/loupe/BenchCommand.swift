@@ -7,6 +7,9 @@ import Loupe
 ///
 /// - `ppN`: N random token ids in one forward pass on an empty KV cache.
 /// - `tgN`: N forward passes of one token each, starting on an empty cache (position 0).
+/// - `tgN×B` (`--batch B`): B sessions each generating N tokens, their tokens decoded together
+///   one step at a time (the server's continuous batching, `BatchedDecoder`); t/s counts all
+///   B·N tokens, as llama.cpp's `llama-batched-bench` does.
 ///
 /// Each test runs once to warm up (pages of the mapped file, caches, the thread pool), then
 /// `-r` times; the table shows mean ± standard deviation of the tokens per second.
@@ -20,6 +23,8 @@ struct BenchCommand: ParsableCommand {
     var p: Int = 128
     @Option(name: .short, help: "Generated tokens of the tg test (0: skip it).")
     var n: Int = 64
+    @Option(help: "Sessions decoded together in the tg test (the server's slots), comma-separated.")
+    var batch: String = "1"
     @Option(name: .short, help: "Thread counts, comma-separated.")
     var t: String = "\(ThreadPool.coreCount)"
     @Option(name: .short, help: "Repetitions of each test (after one warm-up run).")
@@ -57,6 +62,10 @@ struct BenchCommand: ParsableCommand {
             if let roofline { return try measureRoofline(kinds: kinds, threads: threadCounts.last!, svgPath: roofline) }
             guard p >= 0, n >= 0, p + n > 0 else { throw CLIError("-p and -n must be ≥ 0, and not both 0") }
             guard r >= 1 else { throw CLIError("-r must be at least 1") }
+            let batches = try batch.split(separator: ",").map { item -> Int in
+                guard let count = Int(item), (1 ... 64).contains(count) else { throw CLIError("--batch: '\(item)' is not a number of sessions from 1 to 64") }
+                return count
+            }
             let file = try modelOptions.open()
             let name = URL(fileURLWithPath: try modelOptions.resolvedPath()).lastPathComponent
 
@@ -66,7 +75,7 @@ struct BenchCommand: ParsableCommand {
                 // The naive backend is single-threaded: one line for it whatever -t says.
                 for threads in kind == .naive ? [1] : threadCounts {
                     let model = try Model(file: file, backend: try kind.makeBackend(threads: threads))
-                    for (test, measure) in tests(model) {
+                    for (test, measure) in try tests(model, batches: batches) {
                         _ = try measure()   // warm-up
                         let samples = try (0 ..< r).map { _ in try measure() }
                         let result = Result(backend: kind.rawValue, threads: threads, test: test, samples: samples)
@@ -93,7 +102,7 @@ struct BenchCommand: ParsableCommand {
     }
 
     /// The pp and tg tests asked for, each a function returning tokens per second of one run.
-    private func tests(_ model: Model) -> [(String, () throws -> Double)] {
+    private func tests(_ model: Model, batches: [Int]) throws -> [(String, () throws -> Double)] {
         let vocabulary = model.configuration.vocabularySize
         var list: [(String, () throws -> Double)] = []
         if p > 0 {
@@ -108,7 +117,7 @@ struct BenchCommand: ParsableCommand {
                 return Double(p) / seconds(since: start)
             }))
         }
-        if n > 0 {
+        if n > 0, batches.contains(1) {
             let session = try? InferenceSession(model: model, contextLength: n, batchSize: 1)
             list.append(("tg\(n)", {
                 guard let session else { throw CLIError("-n \(n) is longer than the model's context") }
@@ -118,6 +127,25 @@ struct BenchCommand: ParsableCommand {
                 let start = DispatchTime.now().uptimeNanoseconds
                 for token in tokens { try session.evaluate([token]) }
                 return Double(n) / seconds(since: start)
+            }))
+        }
+        for b in batches where n > 0 && b > 1 {
+            guard n <= model.configuration.contextLength else { throw CLIError("-n \(n) is longer than the model's context") }
+            let sessions = try (0 ..< b).map { _ in try InferenceSession(model: model, contextLength: n, batchSize: 1) }
+            let decoder = try BatchedDecoder(model: model, maxBatch: b)
+            guard decoder.canDecode(sessions) else {
+                throw CLIError("--batch: this model's blocks are decoded one session at a time (no batched step)")
+            }
+            list.append(("tg\(n)×\(b)", {
+                for session in sessions { session.reset() }
+                let tokens = (0 ..< n * b).map { _ in Int.random(in: 0 ..< vocabulary) }
+                let start = DispatchTime.now().uptimeNanoseconds
+                for step in 0 ..< n {
+                    guard decoder.decode(sessions, tokens: Array(tokens[step * b ..< (step + 1) * b])) != nil else {
+                        throw CLIError("the batched step refused its sessions")
+                    }
+                }
+                return Double(n * b) / seconds(since: start)
             }))
         }
         return list
