@@ -27,7 +27,8 @@ struct BatchInvarianceTests {
         let backend = SIMDBackend(threads: 2, activations: .int8)
         for (s, shape) in Self.shapes(type).enumerated() {
             let w = TestMatrix(type: type, rows: shape.rows, columns: shape.columns, seed: UInt64(40 + s))
-            for count in [2, 3, 5, 6, 7, 8, 13] {   // every mix of groups of 4, 2 and 1
+            // Every mix of groups of 8 (5 to 8 tokens, with VNNI), 4, 2 and 1, and the GEMM's 13.
+            for count in [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13] {
                 let x = randomFloats(count * shape.columns, seed: UInt64(count * 7 + s))
                 let together = product(backend, w.matrix, x, count: count)
                 let alone = Self.oneAtATime(backend, w.matrix, x, count: count)

@@ -337,9 +337,20 @@ func integerDots<let N: Int, D: IntegerPartDecoder>(_: D.Type, _ row: UnsafeRawP
 /// one token: a result does not depend on how many tokens share the call.
 /// w: [rows, columns]  x: [k, columns] (and each row's int8 rounding xq[t])  -> y: [k, w.rows]
 func integerDotRows(_ w: WeightMatrix, _ rows: Range<Int>, _ x: UnsafePointer<Float>,
-                    _ xq: UnsafeBufferPointer<Int8Activations>, _ y: UnsafeMutablePointer<Float>) {
-    let blocks = w.columns / w.type.blockSize, k = xq.count, xs = xq.baseAddress!
+                    _ xq: UnsafeBufferPointer<Int8Activations>, eights: UnsafeBufferPointer<EightTokens>,
+                    _ out: UnsafeMutablePointer<Float>) {
+    let blocks = w.columns / w.type.blockSize
     @inline(__always) func each<D: IntegerPartDecoder>(_ d: D.Type) {
+        // Groups of five to eight tokens: two rows by eight tokens in each register.
+        var first = 0
+        #if AVX512VNNI
+        for eight in eights {
+            integerDotRowsOfEight(d, w, rows, eight, count: eight.count, out + first * w.rows)
+            first += eight.count
+        }
+        #endif
+        // The tokens left: by fours, twos and one.
+        let k = xq.count - first, xs = xq.baseAddress! + first, y = out + first * w.rows
         #if AVX512
         // Each group of four tokens side by side (`integerDotsOfFour`), interleaved once here.
         let groups = k / 4, floats = FourTokens.scratchFloats(w.columns)
@@ -392,7 +403,7 @@ func integerDotRows(_ w: WeightMatrix, _ rows: Range<Int>, _ x: UnsafePointer<Fl
     case .q5_K: each(Q5_KDecoder.self)
     case .q6_K: each(Q6_KDecoder.self)
     default:                                                            // float types
-        for t in 0..<k { dotRows(w, rows, RowInput(x: x + t * w.columns, nibbleOrdered: nil), y + t * w.rows) }
+        for t in 0..<xq.count { dotRows(w, rows, RowInput(x: x + t * w.columns, nibbleOrdered: nil), out + t * w.rows) }
     }
 }
 

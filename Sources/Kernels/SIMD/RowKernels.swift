@@ -115,6 +115,13 @@ func decodedDotRows(_ w: WeightMatrix, _ rows: Range<Int>, _ x: UnsafePointer<Fl
         for r in rows {
             let row = w.row(r)
             var t = 0
+            while count - t >= 8 {
+                var xs = InlineArray<8, UnsafePointer<Float>>(repeating: x)
+                for j in 0..<8 { xs[j] = x + (t &+ j) &* w.columns }
+                let dots = decodedDots(d, row, xs, blocks: blocks)
+                for j in 0..<8 { y[(t &+ j) &* w.rows &+ r] = dots[j] }
+                t &+= 8
+            }
             while count - t >= 4 {
                 let xs: InlineArray<4, UnsafePointer<Float>> = [x + t &* w.columns, x + (t &+ 1) &* w.columns,
                                                                  x + (t &+ 2) &* w.columns, x + (t &+ 3) &* w.columns]

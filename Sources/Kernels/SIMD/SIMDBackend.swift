@@ -101,6 +101,10 @@ public struct SIMDBackend: Backend {
         }
     }
 
+    /// The integer products (`integerProducts`: the GEMM or the dots) give every token
+    /// `integerDot`'s bits; the float GEMM does not.
+    public func matMulIsPerToken(_ w: WeightMatrix) -> Bool { usesIntegerDots(w) }
+
     /// `matVec` of each of `count` tokens with float activations, each row's arithmetic
     /// `matVec`'s, and the weight read from memory once (the unembedding of the server's slots:
     /// 30 MB on SmolLM2): quantized rows decoded once per 4 tokens (`decodedDotRows`), other
@@ -186,9 +190,11 @@ public struct SIMDBackend: Backend {
                                                                          scratch: scratch.baseAddress! + t * bytes))
                 }
                 let rounded = UnsafeBufferPointer(xq)
-                pool.parallelRanges(ws.totalRows, minimumChunk: Self.minimumRows(columns: count * columns)) { rows in
-                    ws.forEachPart(of: rows) { w, start, local in
-                        integerDotRows(w, local, x, rounded, y + count * start)
+                withEightTokenGroups(rounded, columns: columns) { eights in
+                    pool.parallelRanges(ws.totalRows, minimumChunk: Self.minimumRows(columns: count * columns)) { rows in
+                        ws.forEachPart(of: rows) { w, start, local in
+                            integerDotRows(w, local, x, rounded, eights: eights, y + count * start)
+                        }
                     }
                 }
             }
