@@ -37,6 +37,8 @@ public struct AutoBackend: SIMDVectorOperations {
     }
 
     /// Independent rows (the server's slots): each gets what it would get alone.
+    public func matMulIsPerToken(_ w: WeightMatrix) -> Bool { vectors.matMulIsPerToken(w) }
+
     public func matVecs(_ ws: [WeightMatrix], _ x: UnsafeBufferPointer<Float>, count: Int,
                         into y: UnsafeMutableBufferPointer<Float>) {
         vectors.matVecs(ws, x, count: count, into: y)

@@ -137,6 +137,11 @@ public protocol Backend: Sendable {
     func matVecs(_ ws: [WeightMatrix], _ x: UnsafeBufferPointer<Float>, count: Int,
                  into y: UnsafeMutableBufferPointer<Float>)
 
+    /// True when `matMul` with w gives every row the bits `matVec` gives it alone, whatever
+    /// the batch (simd-q8's integer products): then the tokens of several prompts can share one
+    /// product and each prompt still gets the numbers it gets alone.
+    func matMulIsPerToken(_ w: WeightMatrix) -> Bool
+
     /// Row `row` of W as floats (the embedding of one token).
     /// W: [rows, columns]  -> out: [columns]
     func embedding(_ w: WeightMatrix, row: Int, into out: UnsafeMutableBufferPointer<Float>)
@@ -235,4 +240,7 @@ extension Backend {
     public func concurrentForEach(_ count: Int, _ body: (Int) -> Void) {
         for i in 0..<count { body(i) }
     }
+
+    /// Not promised unless a backend says so.
+    public func matMulIsPerToken(_ w: WeightMatrix) -> Bool { false }
 }

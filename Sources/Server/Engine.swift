@@ -41,9 +41,9 @@ public struct EngineStatistics: Sendable {
 
 /// Runs the model for every request: `--parallel` slots, a bounded queue, one thread.
 ///
-/// The engine's thread loops: hand waiting requests to free slots, evaluate a chunk of each new
-/// prompt, sample one token in every generating slot, then feed all those tokens back in one
-/// decode step (one batch when the model can: continuous batching). The model is touched only
+/// The engine's thread loops: hand waiting requests to free slots, sample one token in every
+/// generating slot, then feed all those tokens back and a chunk of each new prompt in one pass
+/// (one batch when the model can: continuous batching). The model is touched only
 /// by this thread; HTTP handlers talk to it through `submit` and the `AsyncStream` it returns.
 public final class Engine: @unchecked Sendable {
     public let model: Model
@@ -67,6 +67,11 @@ public final class Engine: @unchecked Sendable {
     private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
 
+    /// Most tokens of one batched pass (sampled tokens and prompt chunks together): enough for a
+    /// room's short prompts to be read in one pass, few enough that the slots that generate
+    /// wait for them only a few steps' time.
+    static let passTokens = 128
+
     /// Creates `parallel` slots, each with its own KV cache of `contextLength` positions.
     public init(model: Model, tokenizer: Tokenizer, parallel: Int, contextLength: Int?,
                 queueLimit: Int, batching: Bool = true) throws(ModelError) {
@@ -88,8 +93,8 @@ public final class Engine: @unchecked Sendable {
                               tokenizer: tokenizer, grammarVocabulary: grammarVocabulary))
         }
         self.slots = slots
-        if batching, slots.count > 1 {
-            batcher = try BatchedDecoder(model: model, maxBatch: slots.count)
+        if batching, slots.count > 1, BatchedDecoder.supports(model) {
+            batcher = try BatchedDecoder(model: model, maxBatch: slots.count, maxTokens: Engine.passTokens)
         } else {
             batcher = nil
         }
@@ -172,14 +177,6 @@ public final class Engine: @unchecked Sendable {
             for slot in active where slot.job!.cancellation.isCancelled {
                 finish(slot) { $0.abandon(sequence: $1) }
             }
-            // Prompts: one chunk of each per step.
-            for slot in active where slot.isPrefilling {
-                do throws(ModelError) {
-                    try slot.prefillStep()
-                } catch {
-                    finish(slot) { $0.fail(Engine.apiError(error), sequence: $1) }
-                }
-            }
             // Sampling: one token in every slot whose logits are ready.
             var decoding: [Slot] = []
             for slot in active where !slot.isFree {
@@ -190,9 +187,10 @@ public final class Engine: @unchecked Sendable {
                 if let event = slot.takeEvent() { slot.job!.send(event) }
                 if slot.nextToken != nil { decoding.append(slot) }
             }
-            // Decoding: every sampled token fed back, together.
+            // One pass: every sampled token fed back and a chunk of each prompt, together.
+            let prefilling = active.filter { !$0.isFree && $0.isPrefilling }
+            if !decoding.isEmpty || !prefilling.isEmpty { evaluate(decoding, prefilling) }
             if !decoding.isEmpty {
-                decode(decoding)
                 let seconds = (clock.now - stepStart).seconds
                 record {
                     $0.generatedTokens += decoding.count
@@ -205,9 +203,44 @@ public final class Engine: @unchecked Sendable {
         finished.signal()
     }
 
+    /// Feeds each decoding slot its sampled token and each prefilling slot a chunk of its prompt:
+    /// one batched pass when batching is on and the model can (every token multiplied as it is
+    /// alone, so each answer is the one its request gets alone), the prompts' chunks cut so that
+    /// the pass holds at most `maxTokens` tokens; else each prompt chunk, then the decoding
+    /// slots, on their own.
+    private func evaluate(_ decoding: [Slot], _ prefilling: [Slot]) {
+        if let batcher, decoding.count + prefilling.count > 1 {
+            var budget = batcher.maxTokens - decoding.count
+            var chunks: [(Slot, ArraySlice<Int>)] = []
+            for slot in prefilling where budget > 0 {
+                let chunk = slot.nextPromptChunk.prefix(budget)
+                chunks.append((slot, chunk))
+                budget -= chunk.count
+            }
+            let sessions = decoding.map(\.session) + chunks.map(\.0.session)
+            let runs = decoding.map { [$0.nextToken!][...] } + chunks.map(\.1)
+            let clock = ContinuousClock(), start = clock.now
+            if let all = batcher.evaluate(sessions, runs: runs) {
+                let elapsed = clock.now - start
+                for (slot, logits) in zip(decoding, all) { slot.didDecode(logits, seconds: elapsed) }
+                for ((slot, chunk), logits) in zip(chunks, all.dropFirst(decoding.count)) {
+                    slot.didPrefill(chunk.count, logits: logits, seconds: elapsed)
+                }
+                return
+            }
+        }
+        for slot in prefilling {
+            do throws(ModelError) {
+                try slot.prefillStep()
+            } catch {
+                finish(slot) { $0.fail(Engine.apiError(error), sequence: $1) }
+            }
+        }
+        if !decoding.isEmpty { decode(decoding) }
+    }
+
     /// Feeds each slot's sampled token at its next position: one batched pass when batching is
-    /// on and several slots decode (every row multiplied as a single token, so each answer is
-    /// the one its request gets alone), else one evaluation per slot.
+    /// on and several slots decode, else one evaluation per slot.
     private func decode(_ decoding: [Slot]) {
         let clock = ContinuousClock()
         let start = clock.now

@@ -117,12 +117,21 @@ final class Slot {
     /// Evaluates the next chunk of the prompt (at most one forward pass of `batchSize` tokens,
     /// so that a long prompt does not stall the other slots for long).
     func prefillStep() throws(ModelError) {
-        let chunk = pendingPrompt.prefix(session.batchSize)
+        let chunk = nextPromptChunk
         let start = clock.now
         let out = try session.evaluate(Array(chunk))
-        promptTime += clock.now - start
-        cached += chunk
-        pendingPrompt = pendingPrompt.dropFirst(chunk.count)
+        didPrefill(chunk.count, logits: out, seconds: clock.now - start)
+    }
+
+    /// The part of the prompt the next prefill step evaluates (at most a batch of the session).
+    var nextPromptChunk: ArraySlice<Int> { pendingPrompt.prefix(session.batchSize) }
+
+    /// Called after `nextPromptChunk`'s first `count` tokens were evaluated (by `prefillStep`
+    /// or with other slots' tokens): `logits` are those of its last token.
+    func didPrefill(_ count: Int, logits out: Logits, seconds: Duration) {
+        promptTime += seconds
+        cached += pendingPrompt.prefix(count)
+        pendingPrompt = pendingPrompt.dropFirst(count)
         if pendingPrompt.isEmpty {
             store(out)
             promptLogits = logits
@@ -150,6 +159,9 @@ final class Slot {
         let before = text.count
         text += decoder.append(token).utf8
         if truncateAtStop(searchingFrom: before, stops: request.stop) { return .stop }
+        // The last token allowed ends the answer now: feeding it back would compute logits
+        // that nothing reads (a whole decode step for the slot).
+        if request.maxTokens >= 0, generated >= request.maxTokens { return .length }
         if session.position >= session.contextLength { return .length }
         nextToken = token
         return nil
