@@ -6,10 +6,13 @@ public final class Greedy: Sampler {
 
     public func apply(_ candidates: inout Candidates) {
         guard !candidates.tokens.isEmpty else { return }
-        var best = 0
-        for i in candidates.tokens.indices.dropFirst() where candidates.tokens[i].logit > candidates.tokens[best].logit {
-            best = i
+        candidates.selected = candidates.tokens.withUnsafeBufferPointer { t in
+            var best = 0, bestLogit = t[0].logit
+            for i in 1 ..< t.count where t[i].logit > bestLogit {
+                best = i
+                bestLogit = t[i].logit
+            }
+            return best
         }
-        candidates.selected = best
     }
 }
