@@ -18,7 +18,8 @@ public final class RepetitionPenalty: Sampler {
 
     public var name: String { "repeat-penalty \(repeatPenalty) (last \(lastN))" }
 
-    private var isDisabled: Bool {
+    /// True when no penalty applies (every factor neutral): the stage changes nothing.
+    public var isDisabled: Bool {
         lastN == 0 || (repeatPenalty == 1 && frequencyPenalty == 0 && presencePenalty == 0)
     }
 

@@ -31,14 +31,29 @@ public final class SamplerChain {
     /// Reused between calls so that sampling allocates nothing per token.
     private var candidates = Candidates([])
 
+    /// Greedy after stages that change nothing: the chain is the argmax of the logits.
+    private let isPlainGreedy: Bool
+
     public init(_ samplers: [any Sampler]) {
         self.samplers = samplers
+        isPlainGreedy = samplers.last is Greedy
+            && samplers.dropLast().allSatisfy { ($0 as? RepetitionPenalty)?.isDisabled == true }
     }
 
     /// Runs the chain on `logits` ([V]) and returns the selected token id.
     /// `observe(stage, candidates)` is called with stage "logits" first, then each sampler's name.
     public func sample(_ logits: UnsafeBufferPointer<Float>,
                        observe: ((String, Candidates) -> Void)? = nil) -> Int {
+        // Greedy alone needs no candidates: the first largest logit, as `Greedy` picks it.
+        // (A server step samples every slot; filling 49 152 candidates each was most of it.)
+        if isPlainGreedy && observe == nil && !logits.isEmpty {
+            var best = 0, bestLogit = logits[0]
+            for i in 1 ..< logits.count where logits[i] > bestLogit {
+                best = i
+                bestLogit = logits[i]
+            }
+            return best
+        }
         candidates.reset(logits: logits)
         observe?("logits", candidates)
         for sampler in samplers {
