@@ -332,7 +332,9 @@ func integerDots<let N: Int, D: IntegerPartDecoder>(_: D.Type, _ row: UnsafeRawP
 /// w.row(r)·x_t for r in `rows` and every token t with int8 activations; float types use the
 /// float path. Rows outer, tokens inner: a row is read from memory once and stays in L1 while
 /// it meets each token (a Q4_1 row of 576 weights is 360 bytes), so k tokens cost one pass over
-/// the weights instead of k, and its codes are decoded once per 4 tokens (`integerDots`).
+/// the weights instead of k, and its codes are decoded once per group of tokens: 5 to 8 tokens
+/// two rows at a time with VNNI (`integerDotsOfEight`, groups packed by the caller in
+/// `eights`), then 4 (`integerDotsOfFour` with AVX-512, else `integerDots`), 2 and 1.
 /// Each (row, token) dot is `integerDot`'s arithmetic on that token's rounding, exactly as with
 /// one token: a result does not depend on how many tokens share the call.
 /// w: [rows, columns]  x: [k, columns] (and each row's int8 rounding xq[t])  -> y: [k, w.rows]

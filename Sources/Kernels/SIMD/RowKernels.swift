@@ -104,7 +104,7 @@ func decodedDots<let N: Int, D: BlockDecoder>(_: D.Type, _ row: UnsafeRawPointer
 }
 
 /// w.row(r)·x_t for r in `rows` and each of `count` tokens, with float activations, every dot
-/// `dotRows`'s bits; for block types decoded part by part, each part is decoded once per 4
+/// `dotRows`'s bits; for block types decoded part by part, each part is decoded once per 8 or 4
 /// tokens (`decodedDots`) and each row read once. Returns false for the other types (floats,
 /// Q4_0/Q4_1's nibble kernels), which the caller multiplies token by token.
 /// w: [rows, columns]  x: [count, columns]  -> y: [count, w.rows]

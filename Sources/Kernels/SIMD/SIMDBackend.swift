@@ -56,12 +56,14 @@ public struct SIMDBackend: Backend {
     /// token: packing costs about one pass over the rows, repaid once a few tokens reuse it.
     static let gemmMinimumCount = 4
 
-    /// Tokens from which int8 products go through the integer GEMM rather than row-by-row
-    /// integer dots (`integerDots`, 4 tokens at a time), whose rows are decoded again for each
-    /// 4 tokens but which fill no panel with missing tokens. Measured with VNNI (16-token
+    /// Tokens from which int8 products go through the integer GEMM rather than row by row
+    /// (`integerDotRows`: groups of 8, then 4, 2, 1 tokens), whose rows are decoded again for
+    /// each group but which fill no panel with missing tokens. Measured with VNNI (16-token
     /// panels), SmolLM2 Q4_1 / Q8_0, `loupe bench -p N --backend simd-q8`: 4 tokens 570 / 661
-    /// t/s with the dots vs 295 / 309 with the GEMM, 8 tokens 647 / 751 vs 546 / 671, 12 tokens
-    /// 694 / 742 vs 820 / 901.
+    /// t/s row by row vs 295 / 309 with the GEMM, 8 tokens 647 / 751 vs 546 / 671, 12 tokens
+    /// 694 / 742 vs 820 / 901. With the eight-token groups (seventh session) rows win up to 15
+    /// tokens on Q4_1 (pp15 1189 vs 1062 t/s), tie on Q4_K_M and lose on Q8_0 (798 vs 1022):
+    /// the GEMM stays from 12.
     static let integerGEMMMinimumCount = 12
 
     public func matVec(_ w: WeightMatrix, _ x: UnsafeBufferPointer<Float>, into y: UnsafeMutableBufferPointer<Float>) {
@@ -107,7 +109,7 @@ public struct SIMDBackend: Backend {
 
     /// `matVec` of each of `count` tokens with float activations, each row's arithmetic
     /// `matVec`'s, and the weight read from memory once (the unembedding of the server's slots:
-    /// 30 MB on SmolLM2): quantized rows decoded once per 4 tokens (`decodedDotRows`), other
+    /// 30 MB on SmolLM2): quantized rows decoded once per 8 or 4 tokens (`decodedDotRows`), other
     /// types by chunks of rows small enough to stay in cache while every token meets them.
     /// W: [rows, columns]  X: [count, columns]  -> Y: [count, rows]
     private func floatMatVecs(_ w: WeightMatrix, _ x: UnsafePointer<Float>, count: Int, _ y: UnsafeMutablePointer<Float>) {
