@@ -351,32 +351,24 @@ func integerDotRows(_ w: WeightMatrix, _ rows: Range<Int>, _ x: UnsafePointer<Fl
             first += eight.count
         }
         #endif
-        // The tokens left: by fours, twos and one.
-        let k = xq.count - first, xs = xq.baseAddress! + first, y = out + first * w.rows
         #if AVX512
-        // Each group of four tokens side by side (`integerDotsOfFour`), interleaved once here.
-        let groups = k / 4, floats = FourTokens.scratchFloats(w.columns)
-        if groups > 0 {
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: groups * floats) { scratch in
-                let fours = (0..<groups).map { g in FourTokens(xs + 4 * g, w.columns, scratch: scratch.baseAddress! + g * floats) }
-                for r in rows {
-                    let row = w.row(r)
-                    for (g, four) in fours.enumerated() {
-                        let dots = integerDotsOfFour(d, row, four, blocks: blocks)
-                        for j in 0..<4 { y[(4 &* g &+ j) &* w.rows &+ r] = dots[j] }
+        // Then each group of four tokens side by side (`integerDotsOfFour`), interleaved once
+        // for all the rows (a group at a time: the rows are read again from cache).
+        if xq.count - first >= 4 {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: FourTokens.scratchFloats(w.columns)) { scratch in
+                while xq.count - first >= 4 {
+                    let four = FourTokens(xq.baseAddress! + first, w.columns, scratch: scratch.baseAddress!)
+                    for r in rows {
+                        let dots = integerDotsOfFour(d, w.row(r), four, blocks: blocks)
+                        for j in 0..<4 { out[(first &+ j) &* w.rows &+ r] = dots[j] }
                     }
-                    var t = 4 * groups
-                    if k - t >= 2 {
-                        let dots: InlineArray<2, Float> = integerDots(d, row, xs + t, blocks: blocks)
-                        for j in 0..<2 { y[(t &+ j) &* w.rows &+ r] = dots[j] }
-                        t &+= 2
-                    }
-                    if t < k { y[t &* w.rows &+ r] = integerDot(d, row, xs[t], blocks: blocks) }
+                    first += 4
                 }
             }
-            return
         }
         #endif
+        // The tokens left: by fours (without AVX-512), twos and one.
+        let k = xq.count - first, xs = xq.baseAddress! + first, y = out + first * w.rows
         for r in rows {
             let row = w.row(r)
             var t = 0

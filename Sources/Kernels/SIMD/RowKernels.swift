@@ -114,21 +114,16 @@ func decodedDotRows(_ w: WeightMatrix, _ rows: Range<Int>, _ x: UnsafePointer<Fl
     @inline(__always) func each<D: BlockDecoder>(_ d: D.Type) {
         for r in rows {
             let row = w.row(r)
+            /// Tokens t ..< t + N with this row (`decodedDots`), into y.
+            @inline(__always) func group<let N: Int>(_ t: Int, _: InlineArray<N, Float>.Type) {
+                var xs = InlineArray<N, UnsafePointer<Float>>(repeating: x)
+                for j in 0..<N { xs[j] = x + (t &+ j) &* w.columns }
+                let dots = decodedDots(d, row, xs, blocks: blocks)
+                for j in 0..<N { y[(t &+ j) &* w.rows &+ r] = dots[j] }
+            }
             var t = 0
-            while count - t >= 8 {
-                var xs = InlineArray<8, UnsafePointer<Float>>(repeating: x)
-                for j in 0..<8 { xs[j] = x + (t &+ j) &* w.columns }
-                let dots = decodedDots(d, row, xs, blocks: blocks)
-                for j in 0..<8 { y[(t &+ j) &* w.rows &+ r] = dots[j] }
-                t &+= 8
-            }
-            while count - t >= 4 {
-                let xs: InlineArray<4, UnsafePointer<Float>> = [x + t &* w.columns, x + (t &+ 1) &* w.columns,
-                                                                 x + (t &+ 2) &* w.columns, x + (t &+ 3) &* w.columns]
-                let dots = decodedDots(d, row, xs, blocks: blocks)
-                for j in 0..<4 { y[(t &+ j) &* w.rows &+ r] = dots[j] }
-                t &+= 4
-            }
+            while count - t >= 8 { group(t, InlineArray<8, Float>.self); t &+= 8 }
+            while count - t >= 4 { group(t, InlineArray<4, Float>.self); t &+= 4 }
             while t < count {
                 y[t &* w.rows &+ r] = decodedDot(d, row, x + t &* w.columns, blocks: blocks)
                 t &+= 1
