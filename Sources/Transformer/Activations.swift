@@ -30,7 +30,7 @@ final class Activations {
     init(configuration c: ModelConfiguration, batch: Int, contextLength: Int) {
         self.batch = batch
         func buffer(_ count: Int) -> UnsafeMutableBufferPointer<Float> {
-            let b = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
+            let b = UnsafeMutableBufferPointer<Float>.allocateAligned(count)
             b.initialize(repeating: 0)
             return b
         }

@@ -32,8 +32,8 @@ public final class KVCache {
             return min(capacity, window - 1 + batch)
         }
         // Not initialized: pages are touched only as positions are written.
-        keys = slots.map { .allocate(capacity: $0 * width) }
-        values = slots.map { .allocate(capacity: $0 * width) }
+        keys = slots.map { .allocateAligned($0 * width) }
+        values = slots.map { .allocateAligned($0 * width) }
     }
 
     deinit {
@@ -88,16 +88,4 @@ public final class KVCache {
         }
         return out
     }
-}
-
-extension UnsafeMutableBufferPointer where Element == Float {
-    /// `count` floats starting at `start`.
-    @inline(__always)
-    func slice(_ start: Int, _ count: Int) -> UnsafeMutableBufferPointer<Float> {
-        UnsafeMutableBufferPointer(start: baseAddress! + start, count: count)
-    }
-
-    /// The same floats, read-only.
-    @inline(__always)
-    var readOnly: UnsafeBufferPointer<Float> { UnsafeBufferPointer(self) }
 }

@@ -26,15 +26,17 @@ struct Int8Activations {
     let spreadScales: UnsafeMutablePointer<Float>
     let sums: UnsafeMutablePointer<Float>
 
-    /// Bytes of scratch for `n` activations (n a multiple of 32).
-    static func scratchBytes(_ n: Int) -> Int { n / 4 * 4 + n / 16 * 4 + n }
+    /// Bytes of scratch for `n` activations (n a multiple of 32), a multiple of 64.
+    static func scratchBytes(_ n: Int) -> Int { (n + n / 4 * 4 + n / 16 * 4 + 63) / 64 * 64 }
 
     /// Rounds x[0..<n] into `scratch` (at least `scratchBytes(n)` bytes, 4-aligned), as ggml's
     /// AVX2 `quantize_row_q8_0` does but per 16: d = max|x| / 127, q = round(x / d), ties to even.
+    /// The codes come first and the spread scales next, so that with a 64-byte aligned scratch
+    /// (and n a multiple of 64) their 64-byte loads never span two cache lines.
     init(_ x: UnsafePointer<Float>, _ n: Int, scratch: UnsafeMutableRawPointer) {
-        spreadScales = scratch.bindMemory(to: Float.self, capacity: n / 4)
-        sums = (scratch + n / 4 * 4).bindMemory(to: Float.self, capacity: n / 16)
-        codes = (scratch + n / 4 * 4 + n / 16 * 4).bindMemory(to: Int8.self, capacity: n)
+        codes = scratch.bindMemory(to: Int8.self, capacity: n)
+        spreadScales = (scratch + n).bindMemory(to: Float.self, capacity: n / 4)
+        sums = (scratch + n + n / 4 * 4).bindMemory(to: Float.self, capacity: n / 16)
         for b in 0..<n / 16 {
             let xb = load16(x, b &* 16)
             let d = largestMagnitude(xb) / 127
@@ -359,6 +361,7 @@ func integerDotRows(_ w: WeightMatrix, _ rows: Range<Int>, _ x: UnsafePointer<Fl
                 while xq.count - first >= 4 {
                     let four = FourTokens(xq.baseAddress! + first, w.columns, scratch: scratch.baseAddress!)
                     for r in rows {
+                        w.prefetchRowAhead(of: r, before: rows.upperBound)
                         let dots = integerDotsOfFour(d, w.row(r), four, blocks: blocks)
                         for j in 0..<4 { out[(first &+ j) &* w.rows &+ r] = dots[j] }
                     }
@@ -371,6 +374,7 @@ func integerDotRows(_ w: WeightMatrix, _ rows: Range<Int>, _ x: UnsafePointer<Fl
         let k = xq.count - first, xs = xq.baseAddress! + first, y = out + first * w.rows
         for r in rows {
             let row = w.row(r)
+            w.prefetchRowAhead(of: r, before: rows.upperBound)
             var t = 0
             while k - t >= 4 {
                 let dots: InlineArray<4, Float> = integerDots(d, row, xs + t, blocks: blocks)

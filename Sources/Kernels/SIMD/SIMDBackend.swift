@@ -185,7 +185,7 @@ public struct SIMDBackend: Backend {
         _ ws: Ws, _ x: UnsafePointer<Float>, count: Int, _ y: UnsafeMutablePointer<Float>
     ) {
         let columns = ws.first!.columns, bytes = Int8Activations.scratchBytes(columns)
-        withUnsafeTemporaryAllocation(byteCount: count * bytes, alignment: 16) { scratch in
+        withUnsafeTemporaryAllocation(byteCount: count * bytes, alignment: 64) { scratch in
             withUnsafeTemporaryAllocation(of: Int8Activations.self, capacity: count) { xq in
                 for t in 0..<count {
                     (xq.baseAddress! + t).initialize(to: Int8Activations(x + t * columns, columns,
@@ -214,7 +214,7 @@ public struct SIMDBackend: Backend {
         withUnsafeTemporaryAllocation(byteCount: bytes, alignment: 64) { scratch in
             let packed = PackedInt8Activations(scratch: scratch.baseAddress!, count: count, columns: columns)
             pool.parallelFor(PackedInt8Activations.panelCount(count)) { p in
-                withUnsafeTemporaryAllocation(byteCount: Int8Activations.scratchBytes(columns), alignment: 16) { rounding in
+                withUnsafeTemporaryAllocation(byteCount: Int8Activations.scratchBytes(columns), alignment: 64) { rounding in
                     packed.pack(x, count: count, columns: columns, panel: p, rounding: rounding.baseAddress!)
                 }
             }
