@@ -89,6 +89,28 @@ struct SamplerTests {
         #expect(run(frequency, [0, 0]).tokens.map(\.logit) == [0, -2])
     }
 
+    /// The fast argmax of plain greedy chains against the one-by-one scan it replaces, on
+    /// lengths around its 16-lane steps, ties (the first wins), ±0, infinities and NaNs.
+    @Test("firstLargest is the first index a scan for a larger value finds")
+    func firstLargestIsTheScan() {
+        func scan(_ x: [Float]) -> Int {
+            var best = 0
+            for i in 1 ..< x.count where x[i] > x[best] { best = i }
+            return best
+        }
+        var state: UInt64 = 7
+        func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
+        let specials: [Float] = [0, -0.0, .infinity, -.infinity, .nan, 3, 3, -3]
+        for n in [1, 2, 15, 16, 17, 31, 32, 33, 100, 49_152] {
+            for round in 0 ..< 40 {
+                var x = (0 ..< n).map { _ in Float(Int(next() % 64) - 32) / 4 }   // many ties
+                for _ in 0 ..< round % 5 { x[Int(next() % UInt64(n))] = specials[Int(next() % UInt64(specials.count))] }
+                if round == 39 { x[0] = .nan }
+                #expect(x.withUnsafeBufferPointer { firstLargest($0) } == scan(x), "n \(n) round \(round)")
+            }
+        }
+    }
+
     @Test("greedy selects the first highest logit")
     func greedy() {
         #expect(run(Greedy(), [1, 5, 5, 2]).selectedID == 1)

@@ -46,14 +46,7 @@ public final class SamplerChain {
                        observe: ((String, Candidates) -> Void)? = nil) -> Int {
         // Greedy alone needs no candidates: the first largest logit, as `Greedy` picks it.
         // (A server step samples every slot; filling 49 152 candidates each was most of it.)
-        if isPlainGreedy && observe == nil && !logits.isEmpty {
-            var best = 0, bestLogit = logits[0]
-            for i in 1 ..< logits.count where logits[i] > bestLogit {
-                best = i
-                bestLogit = logits[i]
-            }
-            return best
-        }
+        if isPlainGreedy && observe == nil && !logits.isEmpty { return firstLargest(logits) }
         candidates.reset(logits: logits)
         observe?("logits", candidates)
         for sampler in samplers {
