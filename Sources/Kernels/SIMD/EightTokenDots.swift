@@ -169,8 +169,8 @@ func integerDotRowsOfEight<D: IntegerPartDecoder>(_: D.Type, _ w: WeightMatrix, 
     while r < rows.upperBound {
         // An odd last row is paired with itself.
         let second = r &+ 1 < rows.upperBound ? r &+ 1 : r
-        w.prefetchRowAhead(of: r, before: rows.upperBound)
-        w.prefetchRowAhead(of: second, before: rows.upperBound)
+        w.prefetchRowAhead(of: r)
+        w.prefetchRowAhead(of: second)
         let dots = integerDotsOfEight(D.self, w.row(r), w.row(second), x, blocks: blocks)
         for t in 0..<count {
             y[t &* w.rows &+ r] = dots[t]

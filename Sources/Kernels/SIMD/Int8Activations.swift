@@ -361,7 +361,7 @@ func integerDotRows(_ w: WeightMatrix, _ rows: Range<Int>, _ x: UnsafePointer<Fl
                 while xq.count - first >= 4 {
                     let four = FourTokens(xq.baseAddress! + first, w.columns, scratch: scratch.baseAddress!)
                     for r in rows {
-                        w.prefetchRowAhead(of: r, before: rows.upperBound)
+                        w.prefetchRowAhead(of: r)
                         let dots = integerDotsOfFour(d, w.row(r), four, blocks: blocks)
                         for j in 0..<4 { out[(first &+ j) &* w.rows &+ r] = dots[j] }
                     }
@@ -374,7 +374,7 @@ func integerDotRows(_ w: WeightMatrix, _ rows: Range<Int>, _ x: UnsafePointer<Fl
         let k = xq.count - first, xs = xq.baseAddress! + first, y = out + first * w.rows
         for r in rows {
             let row = w.row(r)
-            w.prefetchRowAhead(of: r, before: rows.upperBound)
+            w.prefetchRowAhead(of: r)
             var t = 0
             while k - t >= 4 {
                 let dots: InlineArray<4, Float> = integerDots(d, row, xs + t, blocks: blocks)

@@ -22,12 +22,13 @@ func prefetch(_ p: UnsafeRawPointer) {
 }
 
 extension WeightMatrix {
-    /// Prefetches the row `prefetchBytes` ahead of row `r` (none past `end`), every line of it:
-    /// called once per row of a loop over rows ..< end.
+    /// Prefetches the row `prefetchBytes` ahead of row `r`, every line of it: called once per
+    /// row of a loop over rows. Past the end of a thread's chunk of rows too: the next chunk is
+    /// read next, by this thread or the other (then from the shared cache).
     @inline(__always)
-    func prefetchRowAhead(of r: Int, before end: Int) {
+    func prefetchRowAhead(of r: Int) {
         let bytes = rowBytes, ahead = r &+ max(1, prefetchBytes / bytes)
-        guard ahead < end else { return }
+        guard ahead < rows else { return }
         let row = self.row(ahead)
         var o = 0
         while o < bytes {

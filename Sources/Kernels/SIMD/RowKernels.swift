@@ -114,7 +114,7 @@ func decodedDotRows(_ w: WeightMatrix, _ rows: Range<Int>, _ x: UnsafePointer<Fl
     @inline(__always) func each<D: BlockDecoder>(_ d: D.Type) {
         for r in rows {
             let row = w.row(r)
-            w.prefetchRowAhead(of: r, before: rows.upperBound)
+            w.prefetchRowAhead(of: r)
             /// Tokens t ..< t + N with this row (`decodedDots`), into y.
             @inline(__always) func group<let N: Int>(_ t: Int, _: InlineArray<N, Float>.Type) {
                 var xs = InlineArray<N, UnsafePointer<Float>>(repeating: x)
