@@ -3,7 +3,7 @@
 extension UnsafeMutableBufferPointer where Element == Float {
     /// `count` uninitialized floats at a 64-byte boundary (a cache line): the kernels' 64-byte
     /// vector loads of a row then never span two lines. (`allocate(capacity:)` gives malloc's
-    /// 16 bytes; measured: the batched unembedding 13 % slower with every load split.) Freed by
+    /// 16 bytes; measured: the batched unembedding 15 % slower with every load split.) Freed by
     /// `deallocate()`.
     static func allocateAligned(_ count: Int) -> UnsafeMutableBufferPointer<Float> {
         let raw = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(1, count) * MemoryLayout<Float>.stride, alignment: 64)
