@@ -105,9 +105,7 @@ func integerDotsOfEight<D: IntegerPartDecoder>(_: D.Type, _ rowA: UnsafeRawPoint
         SIMD16(lowHalf: SIMD8(repeating: a), highHalf: SIMD8(repeating: b))
     }
     // Quad q of row A in lanes 0…7, of row B (dword 8 + q of the part's codes) in 8…15.
-    let quadOrders: InlineArray<8, SIMD16<Int32>> = [
-        spreadIndex(0), spreadIndex(1), spreadIndex(2), spreadIndex(3),
-        spreadIndex(4), spreadIndex(5), spreadIndex(6), spreadIndex(7)]
+    let quadOrders = quadSpreadOrders
     let codes = UnsafeRawPointer(x.codes), scales = UnsafeRawPointer(x.scales)
     let sums = UnsafeRawPointer(x.sums), centring = UnsafeRawPointer(x.centring)
 
@@ -151,6 +149,15 @@ func integerDotsOfEight<D: IntegerPartDecoder>(_: D.Type, _ rowA: UnsafeRawPoint
     }
     return ((c0 + o0) + (c1 + o1)) + ((c2 + o2) + (c3 + o3))
 }
+
+/// `spreadIndex(0…7)`, in memory the compiler does not read at compile time: with the orders as
+/// constants LLVM rewrote each `vpermd` as two shuffles (`vpshufd`, then `vpermq`), seen in
+/// `perf annotate`; loaded, each stays one instruction.
+nonisolated(unsafe) let quadSpreadOrders: UnsafePointer<SIMD16<Int32>> = {
+    let orders = UnsafeMutablePointer<SIMD16<Int32>>.allocate(capacity: 8)
+    for q in 0..<8 { orders[q] = spreadIndex(Int32(q)) }
+    return UnsafePointer(orders)
+}()
 
 /// [q ×8, 8 + q ×8]: the `vpermd` order that puts dword q of row A's codes in lanes 0…7 and
 /// dword q of row B's (8 + q) in lanes 8…15.
