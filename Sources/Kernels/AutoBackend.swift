@@ -36,9 +36,10 @@ public struct AutoBackend: SIMDVectorOperations {
         vectors.matMul(w, x, count: count, into: y)
     }
 
-    /// Independent rows (the server's slots): each gets what it would get alone.
+    /// As simd-q8 says: true for the weights it multiplies with int8 activations.
     public func matMulIsPerToken(_ w: WeightMatrix) -> Bool { vectors.matMulIsPerToken(w) }
 
+    /// Independent rows (the server's slots): each gets what it would get alone.
     public func matVecs(_ ws: [WeightMatrix], _ x: UnsafeBufferPointer<Float>, count: Int,
                         into y: UnsafeMutableBufferPointer<Float>) {
         vectors.matVecs(ws, x, count: count, into: y)
