@@ -102,6 +102,39 @@ struct BatchInvarianceTests {
             #expect(together == alone)
         }
     }
+
+    /// Attention visits the keys by blocks (a prompt's tiles, a generated token's whole context),
+    /// so the same (query, key) pair may fall in a pass of sixteen keys (AVX-512) or of four.
+    /// Both must give the key the same bits: its 16 lanes chained chunk by chunk, then
+    /// `horizontalSum`. (The last count mod 4 keys are single dots, as they always were.)
+    @Test("attention's scores: a key's bits do not depend on the pass that computes it")
+    func scoresByKey() {
+        for n in [16, 64, 80, 256] {
+            let width = n + 48
+            let keys = randomFloats(53 * width, seed: UInt64(n))
+            let q = randomFloats(n, seed: UInt64(n + 1))
+            func chained(_ p: Int) -> Float {
+                var a = SIMD16<Float>()
+                for i in stride(from: 0, to: n, by: 16) {
+                    a = a.addingProduct(SIMD16(q[i ..< i + 16]), SIMD16(keys[p * width + i ..< p * width + i + 16]))
+                }
+                return horizontalSum(a)
+            }
+            for count in [1, 4, 15, 16, 17, 20, 31, 32, 37, 48, 53] {
+                var out = [Float](repeating: .nan, count: count)
+                q.withUnsafeBufferPointer { q in
+                    keys.withUnsafeBufferPointer { k in
+                        out.withUnsafeMutableBufferPointer { o in
+                            simdDots(q.baseAddress!, n, keys: k.baseAddress!, stride: width, o.baseAddress!, count: count)
+                        }
+                    }
+                }
+                for p in 0 ..< count - count % 4 {
+                    #expect(out[p].bitPattern == chained(p).bitPattern, "n \(n), \(count) keys, key \(p)")
+                }
+            }
+        }
+    }
 }
 
 /// Row r of w against x with the integer products, on the 64-byte path (`pairs`) or not.

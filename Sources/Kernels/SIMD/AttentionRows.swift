@@ -1,15 +1,27 @@
 // The two loops of attention over the KV cache, blocked so that what is loaded is used several
-// times. A query against many keys: the query's chunk serves four keys at once. A weighted sum
+// times. A query against many keys: the query's chunk serves sixteen keys at once with AVX-512
+// (`simdDotsOfSixteen`, the same bits), else four. A weighted sum
 // of many values: the output stays in registers, 64 floats at a time, while the values stream
 // past; one value row costs 4 multiply-adds and no store (an `axpy` per row loads and stores
 // the output every time).
 
-/// out[p] = q · key_p for p in 0..<count, key_p starting at keys + p·stride; four keys per pass.
+/// out[p] = q · key_p for p in 0..<count, key_p starting at keys + p·stride; sixteen or four
+/// keys per pass (the same bits for a key in either: its 16 lanes chained chunk by chunk, then
+/// `horizontalSum`), then the last count mod 4 keys one by one (`simdDot`).
 /// q: [n]  keys: [count, stride] (the first n of each row)  -> out: [count]
 @inline(__always)
 func simdDots(_ q: UnsafePointer<Float>, _ n: Int, keys: UnsafePointer<Float>, stride: Int,
               _ out: UnsafeMutablePointer<Float>, count: Int) {
     var p = 0
+    #if AVX512
+    if n % 16 == 0 && count >= 16 {
+        let orders = halvingOrders
+        while p &+ 16 <= count {
+            simdDotsOfSixteen(q, n, keys: keys + p &* stride, stride: stride, out + p, orders: orders)
+            p &+= 16
+        }
+    }
+    #endif
     while p &+ 4 <= count {
         let k0 = keys + p &* stride, k1 = k0 + stride, k2 = k1 + stride, k3 = k2 + stride
         var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
