@@ -183,13 +183,17 @@ public protocol Backend: Sendable {
     func concurrentForEach(_ count: Int, _ body: (Int) -> Void)
 
     /// One query against `out.count` keys laid out `stride` floats apart (one head of the KV
-    /// cache): out[p] = q · key_p, where key_p starts at keys + p·stride.
+    /// cache): out[p] = q · key_p, where key_p starts at keys + p·stride. A key's score may
+    /// depend on the key, the query, and whether it is among the last out.count mod 4 keys of
+    /// the call, no more (the SIMD backend takes keys by fours, then the rest one by one), so
+    /// that a row cut at multiples of 4 keys gets the bits of one call.
     /// q: [n]  keys: [count, stride] (the first n of each row)  -> out: [count]
     func dots(_ q: UnsafeBufferPointer<Float>, keys: UnsafePointer<Float>, stride: Int,
               into out: UnsafeMutableBufferPointer<Float>)
 
     /// out ← out + Σ_p weights[p] · value_p, value_p starting at values + p·stride, skipping
-    /// zero weights (masked positions).
+    /// zero weights (masked positions), p ascending: one call over p ∈ a ..< c gives the bits
+    /// of two, over a ..< b then b ..< c.
     /// weights: [count]  values: [count, stride] (the first n of each row)  out: [n]
     func weightedSum(_ weights: UnsafeBufferPointer<Float>, values: UnsafePointer<Float>, stride: Int,
                      into out: UnsafeMutableBufferPointer<Float>)

@@ -178,9 +178,7 @@ extension InferenceSession {
         rope(ownQ, heads: c.headCount, block: i, positions)
         rope(ownK, heads: c.kvHeadCount, block: i, positions)
         appendToCache(block: i, k: ownK, v: ownV, positions)
-        attentionScores(block: i, ownQ, into: scores, positions)
-        causalSoftmax(block: i, scores, positions)
-        weightedSumOfValues(block: i, pattern: scores, into: z, positions)
+        attendToCache(block: i, ownQ, scores: scores, into: z, positions)
         zOut.baseAddress!.update(from: z.baseAddress!, count: T * c.queryWidth)
     }
 }
