@@ -105,8 +105,12 @@ extension InferenceSession {
         let T = positions.count
         let rows = T * (heads ?? 1)
         guard hooks != nil else {
-            for t in 0 ..< rows {
-                backend.rmsNorm(x.slice(t * d, d).readOnly, weight: gamma, epsilon: epsilon, into: out.slice(t * d, d))
+            // Rows are independent: a prompt's are shared between threads, 16 at a time.
+            let pieces = (rows + 15) / 16
+            forEachPiece(pieces, shared: pieces >= 4) { piece in
+                for t in piece * 16 ..< min(rows, piece * 16 + 16) {
+                    backend.rmsNorm(x.slice(t * d, d).readOnly, weight: gamma, epsilon: epsilon, into: out.slice(t * d, d))
+                }
             }
             return
         }
