@@ -151,7 +151,8 @@ extension InferenceSession {
         for span in keyBlocks(seen) {
             for t in tile.tokens {
                 let visible = visibleKeys(block: i, query: t, positions).clamped(to: span)
-                for head in tile.heads where !visible.isEmpty {
+                if visible.isEmpty { continue }
+                for head in tile.heads {
                     let query = q.slice((t * c.headCount + head) * dHead, dHead).readOnly
                     let row = scores.slice((head * T + t) * P, P)
                     // Key p of this head: its cache slot, floats kvHead·d_head ..< (kvHead + 1)·d_head.
@@ -220,7 +221,8 @@ extension InferenceSession {
         for span in keyBlocks(seen) {
             for t in tile.tokens {
                 let keys = weighted(t).clamped(to: span)
-                for head in tile.heads where !keys.isEmpty {
+                if keys.isEmpty { continue }
+                for head in tile.heads {
                     let out = z.slice((t * c.headCount + head) * dHead, dHead)
                     let weights = pattern.slice((head * T + t) * P, P)
                     cache.forEachRun(block: i, keys) { run, slot in
@@ -271,7 +273,7 @@ extension InferenceSession {
     /// SmolLM2's 3 heads of 64 floats) beside a block of keys, within L1.
     static let tokensPerTile = 8
 
-    /// Score entries (T·P) per head from which the heads of a layer are shared between threads:
+    /// Score entries (T·P) per head from which a layer's tiles are shared between threads:
     /// below it (generation with a short context) waking a thread costs more than it saves.
     static let parallelAttentionWork = 1024
 
