@@ -1,3 +1,5 @@
+import Kernels
+
 /// The index of the first largest value, as a scan `if x[i] > best` from x[0] finds it (NaNs
 /// never win; a NaN x[0] does, nothing being larger). Greedy sampling's argmax over the whole
 /// vocabulary: the largest value by 16 lanes at a time, then its first position. (The scan,
@@ -9,23 +11,11 @@ public func firstLargest(_ x: UnsafeBufferPointer<Float>) -> Int {
     let first = x[0]
     if first.isNaN { return 0 }
     let n = x.count, base = UnsafeRawPointer(x.baseAddress!)
-    // The largest value: lanes start at x[0] and take only larger values, so NaNs are skipped.
-    var lanes = SIMD16<Float>(repeating: first)
-    var i = 0
-    while i + 16 <= n {
-        let v = base.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-        lanes.replace(with: v, where: v .> lanes)
-        i += 16
-    }
-    var largest = first
-    for lane in 0..<16 where lanes[lane] > largest { largest = lanes[lane] }
-    while i < n {
-        if x[i] > largest { largest = x[i] }
-        i += 1
-    }
-    // Its first position.
+    // The largest value (NaNs passed over; x[0] is a number, so it is one too), then its
+    // first position.
+    let largest = simdMax(x.baseAddress!, n)
     let target = SIMD16<Float>(repeating: largest)
-    i = 0
+    var i = 0
     while i + 16 <= n {
         let v = base.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
         if any(v .== target) {

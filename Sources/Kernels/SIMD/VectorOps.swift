@@ -67,10 +67,11 @@ func simdSumOfSquares(_ x: UnsafePointer<Float>, _ n: Int) -> Double {
     return sum
 }
 
-/// max of x[0..<n] (n ≥ 1), NaNs passed over, 16 lanes at a time by compare-and-blend (Swift's
-/// `pointwiseMax` on SIMD16 is a generic, lane-by-lane function, measured 5× slower than a
-/// scalar loop; the scalar loop was a fifth of a long prompt's softmax).
-func simdMax(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
+/// max of x[0..<n] (n ≥ 1), NaNs passed over (−∞ if all are NaN), 16 lanes at a time by
+/// compare-and-blend (Swift's `pointwiseMax` on SIMD16 is a generic, lane-by-lane function,
+/// measured 5× slower than a scalar loop). The scalar loop had been more than half of a long
+/// prompt's softmax. Also greedy sampling's first step (`firstLargest`).
+public func simdMax(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
     var m = -Float.infinity
     var i = 0
     if n >= 16 {
