@@ -45,7 +45,7 @@ func integerDotsOfFour<D: IntegerPartDecoder>(_: D.Type, _ row: UnsafeRawPointer
     while p &+ 1 < parts {
         let pair = partPair(D.self, row, p)
         @inline(__always) func quads(_ t: Int) -> SIMD16<Int32> {
-            pairProducts(D.self, pair.codes, UnsafeRawPointer(x.tokens[t].codes) + p &* 32)
+            pairProducts(D.self, pair.codes, x.tokens[t], p)
         }
         // Half-parts h = 2p + k, k = 0…3 (chain k); x's entries 4h + t start at 8p.
         let sums = halfSumsOfFour(quads(0), quads(1), quads(2), quads(3))

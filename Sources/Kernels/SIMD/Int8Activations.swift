@@ -1,4 +1,7 @@
 import GGUF
+#if arch(x86_64)
+import Builtin
+#endif
 
 // The `simd-q8` variant: activations rounded to 8 bits, then integer dot products, as
 // llama.cpp does (its Q8_0/Q8_1/Q8_K activation blocks; here blocks of 16). Each 32-weight part
@@ -17,14 +20,19 @@ import GGUF
 ///
 /// The scales are stored spread out as the integer dot products use them: for each 32 codes,
 /// 8 floats, the first half's scale 4 times then the second's (`spreadScales`).
-/// x: [n]  -> codes: [n]  spreadScales: [n/32, 8]  sums: [n/16]
+///
+/// With each group of 4 codes goes −128 times their sum (`centringQuads`): the products with
+/// signed weights (Q8_0) start from it, and then take the weights' codes as unsigned bytes
+/// (`pairProducts`).
+/// x: [n]  -> codes: [n]  spreadScales: [n/32, 8]  centringQuads: [n/4]  sums: [n/16]
 struct Int8Activations {
     let codes: UnsafeMutablePointer<Int8>
     let spreadScales: UnsafeMutablePointer<Float>
+    let centringQuads: UnsafeMutablePointer<Int32>
     let sums: UnsafeMutablePointer<Float>
 
     /// Bytes of scratch for `n` activations (n a multiple of 32), a multiple of 64.
-    static func scratchBytes(_ n: Int) -> Int { (n + n / 4 * 4 + n / 16 * 4 + 63) / 64 * 64 }
+    static func scratchBytes(_ n: Int) -> Int { (n + n / 4 * 4 + n / 4 * 4 + n / 16 * 4 + 63) / 64 * 64 }
 
     /// Rounds x[0..<n] into `scratch` (at least `scratchBytes(n)` bytes, 4-aligned), as ggml's
     /// AVX2 `quantize_row_q8_0` does but per 16: d = max|x| / 127, q = round(x / d), ties to even.
@@ -33,7 +41,8 @@ struct Int8Activations {
     init(_ x: UnsafePointer<Float>, _ n: Int, scratch: UnsafeMutableRawPointer) {
         codes = scratch.bindMemory(to: Int8.self, capacity: n)
         spreadScales = (scratch + n).bindMemory(to: Float.self, capacity: n / 4)
-        sums = (scratch + n + n / 4 * 4).bindMemory(to: Float.self, capacity: n / 16)
+        centringQuads = (scratch + n + n / 4 * 4).bindMemory(to: Int32.self, capacity: n / 4)
+        sums = (scratch + n + n / 4 * 8).bindMemory(to: Float.self, capacity: n / 16)
         for b in 0..<n / 16 {
             let xb = load16(x, b &* 16)
             let d = largestMagnitude(xb) / 127
@@ -46,6 +55,8 @@ struct Int8Activations {
             UnsafeMutableRawPointer(codes + b &* 16).storeBytes(of: SIMD16<Int8>(truncatingIfNeeded: q),
                                                                 as: SIMD16<Int8>.self)
             UnsafeMutableRawPointer(spreadScales + 4 &* b).storeBytes(of: SIMD4(repeating: d), as: SIMD4<Float>.self)
+            let pairs = q.evenHalf &+ q.oddHalf, quads = pairs.evenHalf &+ pairs.oddHalf
+            UnsafeMutableRawPointer(centringQuads + 4 &* b).storeBytes(of: quads &* -128, as: SIMD4<Int32>.self)
             let q8 = q.lowHalf &+ q.highHalf, q4 = q8.lowHalf &+ q8.highHalf
             sums[b] = d * Float((q4.lowHalf &+ q4.highHalf).wrappedSum())
         }
@@ -74,11 +85,36 @@ protocol IntegerPartDecoder: BlockDecoder {
     /// The 32 codes of `part`, and the scale and offset of each half (lanes 0…15, 16…31).
     static func codes(_ block: UnsafeRawPointer, _ part: Int)
         -> (codes: SIMD32<UInt8>, scale: SIMD2<Float>, offset: SIMD2<Float>)
+    #if AVX512
+    /// Parts p and p + 1 (p even) of `row`, the same as `codes` of each (below).
+    static func codesOfPair(_ row: UnsafeRawPointer, _ p: Int) -> PartPairCodes
+    #endif
 }
 
 extension IntegerPartDecoder {
     static var signedCodes: Bool { false }
 }
+
+#if AVX512
+/// Parts p and p + 1 of a row, as the 64-byte products take them: both parts' codes, and the
+/// scales and offsets of their four half-parts in order.
+typealias PartPairCodes = (codes: (SIMD32<UInt8>, SIMD32<UInt8>), scales: SIMD4<Float>, offsets: SIMD4<Float>)
+
+extension IntegerPartDecoder {
+    /// Parts p and p + 1 (p even) of `row`: `codes` of each. The nibble formats decode both
+    /// parts' nibbles in one register instead (`nibbleCodes(_:_:)`), the same codes.
+    @inline(__always)
+    static func codesOfPair(_ row: UnsafeRawPointer, _ p: Int) -> PartPairCodes {
+        let (c0, s0, o0) = codes(row + (p / parts) &* bytes, p % parts)
+        let (c1, s1, o1) = codes(row + ((p &+ 1) / parts) &* bytes, (p &+ 1) % parts)
+        return ((c0, c1), SIMD4(lowHalf: s0, highHalf: s1), SIMD4(lowHalf: o0, highHalf: o1))
+    }
+}
+
+/// (a, a, b, b): one scale or offset per block, for its two half-parts.
+@inline(__always)
+func perHalf(_ a: Float, _ b: Float) -> SIMD4<Float> { SIMD4(a, a, b, b) }
+#endif
 
 /// One row against int8 activations, in the order every `simd-q8` path follows (one token,
 /// several, or the integer GEMM of a prompt), so that they all give the same bits:
@@ -158,11 +194,10 @@ struct IntegerChains {
 @inline(__always)
 func partPair<D: IntegerPartDecoder>(_: D.Type, _ row: UnsafeRawPointer, _ p: Int)
     -> (codes: (SIMD32<UInt8>, SIMD32<UInt8>), scales: SIMD16<Float>, offsets: SIMD4<Float>) {
-    let (c0, s0, o0) = D.codes(row + (p / D.parts) &* D.bytes, p % D.parts)
-    let (c1, s1, o1) = D.codes(row + ((p &+ 1) / D.parts) &* D.bytes, (p &+ 1) % D.parts)
-    let scales = SIMD16(lowHalf: SIMD8(lowHalf: SIMD4(repeating: s0[0]), highHalf: SIMD4(repeating: s0[1])),
-                        highHalf: SIMD8(lowHalf: SIMD4(repeating: s1[0]), highHalf: SIMD4(repeating: s1[1])))
-    return ((c0, c1), scales, SIMD4(lowHalf: o0, highHalf: o1))
+    let pair = D.codesOfPair(row, p), s = pair.scales
+    let scales = SIMD16(lowHalf: SIMD8(lowHalf: SIMD4(repeating: s[0]), highHalf: SIMD4(repeating: s[1])),
+                        highHalf: SIMD8(lowHalf: SIMD4(repeating: s[2]), highHalf: SIMD4(repeating: s[3])))
+    return (pair.codes, scales, pair.offsets)
 }
 
 /// The four chains of an integer dot in 64-byte registers: lanes 0…7 are the even parts'
@@ -175,7 +210,7 @@ struct PairedChains {
     @inline(__always)
     mutating func add<D: IntegerPartDecoder>(_: D.Type, _ pair: (codes: (SIMD32<UInt8>, SIMD32<UInt8>), scales: SIMD16<Float>, offsets: SIMD4<Float>),
                                              _ p: Int, _ x: Int8Activations) {
-        let quads = pairProducts(D.self, pair.codes, UnsafeRawPointer(x.codes) + p &* 32)
+        let quads = pairProducts(D.self, pair.codes, x, p)
         let s = pair.scales * UnsafeRawPointer(x.spreadScales).loadUnaligned(fromByteOffset: p &* 32, as: SIMD16<Float>.self)
         products = products.addingProduct(floats(halfSums(quads)), s)
         offsets = offsets.addingProduct(pair.offsets, UnsafeRawPointer(x.sums).loadUnaligned(fromByteOffset: p &* 8, as: SIMD4<Float>.self))
@@ -189,13 +224,26 @@ struct PairedChains {
     }
 }
 
-/// A pair's codes times the 64 activation codes at `xq`: `dotByQuads` of each part, side by side.
+/// A pair's codes times x's codes of parts p and p + 1: `dotByQuads` of each part, side by side.
 @inline(__always)
-func pairProducts<D: IntegerPartDecoder>(_: D.Type, _ codes: (SIMD32<UInt8>, SIMD32<UInt8>), _ xq: UnsafeRawPointer) -> SIMD16<Int32> {
+func pairProducts<D: IntegerPartDecoder>(_: D.Type, _ codes: (SIMD32<UInt8>, SIMD32<UInt8>),
+                                         _ x: Int8Activations, _ p: Int) -> SIMD16<Int32> {
+    let xq = UnsafeRawPointer(x.codes) + p &* 32
+    #if AVX512VNNI
+    if D.signedCodes {
+        // Σ w·x = Σ (w + 128)·x − 128·Σ x, each term exact in Int32: the codes with their top bit
+        // flipped are w + 128 as unsigned bytes, and the sum starts from x's centring quads.
+        // One `vpxord` instead of `signedDotByQuads`' four `vpsignb` and an insert.
+        let unsigned = unsafeBitCast(SIMD64(lowHalf: codes.0, highHalf: codes.1), to: SIMD16<Int32>.self) ^ Int32(bitPattern: everyByte(0x80))
+        let centring = UnsafeRawPointer(x.centringQuads).loadUnaligned(fromByteOffset: p &* 32, as: SIMD16<Int32>.self)
+        return accumulatingDotByQuads(centring, unsigned, xq.loadUnaligned(as: SIMD16<Int32>.self))
+    }
+    #else
     if D.signedCodes {
         return signedDotByQuads(unsafeBitCast(codes.0, to: SIMD32<Int8>.self), unsafeBitCast(codes.1, to: SIMD32<Int8>.self),
                                 xq.loadUnaligned(as: SIMD32<Int8>.self), xq.loadUnaligned(fromByteOffset: 32, as: SIMD32<Int8>.self))
     }
+    #endif
     return dotByQuads(SIMD64(lowHalf: codes.0, highHalf: codes.1), xq.loadUnaligned(as: SIMD64<Int8>.self))
 }
 #endif
@@ -282,7 +330,9 @@ func integerDotRows(_ w: WeightMatrix, _ rows: Range<Int>, _ x: UnsafePointer<Fl
         let k = xq.count - first, xs = xq.baseAddress! + first, y = out + first * w.rows
         for r in rows {
             let row = w.row(r)
-            w.prefetchRowAhead(of: r)
+            // One token's rows are not prefetched: its product waits on memory less than the
+            // 8-token one, and asking ahead for it measured slower (tg64, 1 and 2 threads).
+            if k > 1 { w.prefetchRowAhead(of: r) }
             var t = 0
             while k - t >= 4 {
                 let dots: InlineArray<4, Float> = integerDots(d, row, xs + t, blocks: blocks)
@@ -321,6 +371,25 @@ func nibbleCodes(_ p: UnsafeRawPointer) -> SIMD32<UInt8> {
     let q = p.loadUnaligned(as: SIMD16<UInt8>.self)
     return SIMD32(lowHalf: q & 0xF, highHalf: q &>> 4)
 }
+
+#if AVX512
+/// The nibbles of two blocks (16 bytes at `first`, 16 at `second`) as `nibbleCodes` of each:
+/// the 32 bytes masked and shifted in one register, then their 16-byte quarters put in order
+/// (first's low nibbles, first's high, second's low, second's high) by one permute.
+@inline(__always)
+func nibbleCodes(_ first: UnsafeRawPointer, _ second: UnsafeRawPointer) -> (SIMD32<UInt8>, SIMD32<UInt8>) {
+    // (Whole 32-bit lanes throughout: SIMD64<UInt8>'s halves and concatenations go lane by lane.)
+    let bytes = PackedBytes(lowHalf: first.loadUnaligned(as: SIMD4<UInt32>.self), highHalf: second.loadUnaligned(as: SIMD4<UInt32>.self))
+    let low = SIMD16(lowHalf: bytes & everyByte(0xF), highHalf: .zero)
+    let high = SIMD16(lowHalf: bytes &>> 4 & everyByte(0xF), highHalf: .zero)
+    // In 64-bit lanes, 0…7 are `low`'s and 8…15 `high`'s.
+    let codes = unsafeBitCast(Builtin.int_x86_avx512_vpermi2var_q_512(unsafeBitCast(low, to: Builtin.Vec8xInt64.self),
+                                                                     unsafeBitCast(SIMD8<Int64>(0, 1, 8, 9, 2, 3, 10, 11), to: Builtin.Vec8xInt64.self),
+                                                                     unsafeBitCast(high, to: Builtin.Vec8xInt64.self)),
+                              to: SIMD16<UInt32>.self)
+    return (codeBytes(codes.lowHalf), codeBytes(codes.highHalf))
+}
+#endif
 
 // The codes are computed on 32 bytes seen as 8 lanes of 32 bits (`PackedBytes`): shifts, `and`
 // and `or` with a mask repeated in every byte act on each byte at once, one instruction each.
@@ -388,6 +457,50 @@ extension Q5_0Decoder: IntegerPartDecoder {
         return (codes, SIMD2(repeating: d), SIMD2(repeating: -16 * d))
     }
 }
+
+#if AVX512
+extension Q4_0Decoder {
+    @inline(__always)
+    static func codesOfPair(_ row: UnsafeRawPointer, _ p: Int) -> PartPairCodes {
+        let first = row + p &* bytes, second = first + bytes
+        let d = perHalf(loadHalf(first, 0), loadHalf(second, 0))
+        return (nibbleCodes(first + 2, second + 2), d, -8 * d)
+    }
+}
+
+extension Q4_1Decoder {
+    @inline(__always)
+    static func codesOfPair(_ row: UnsafeRawPointer, _ p: Int) -> PartPairCodes {
+        let first = row + p &* bytes, second = first + bytes
+        return (nibbleCodes(first + 4, second + 4), perHalf(loadHalf(first, 0), loadHalf(second, 0)),
+                perHalf(loadHalf(first, 2), loadHalf(second, 2)))
+    }
+}
+
+extension Q5_0Decoder {
+    @inline(__always)
+    static func codesOfPair(_ row: UnsafeRawPointer, _ p: Int) -> PartPairCodes {
+        let first = row + p &* bytes, second = first + bytes
+        let (n0, n1) = nibbleCodes(first + 6, second + 6)
+        let c0 = unsafeBitCast(n0, to: PackedBytes.self) | fifthBits(first.loadUnaligned(fromByteOffset: 2, as: UInt32.self))
+        let c1 = unsafeBitCast(n1, to: PackedBytes.self) | fifthBits(second.loadUnaligned(fromByteOffset: 2, as: UInt32.self))
+        let d = perHalf(loadHalf(first, 0), loadHalf(second, 0))
+        return ((codeBytes(c0), codeBytes(c1)), d, -16 * d)
+    }
+}
+
+extension Q5_1Decoder {
+    @inline(__always)
+    static func codesOfPair(_ row: UnsafeRawPointer, _ p: Int) -> PartPairCodes {
+        let first = row + p &* bytes, second = first + bytes
+        let (n0, n1) = nibbleCodes(first + 8, second + 8)
+        let c0 = unsafeBitCast(n0, to: PackedBytes.self) | fifthBits(first.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
+        let c1 = unsafeBitCast(n1, to: PackedBytes.self) | fifthBits(second.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
+        return ((codeBytes(c0), codeBytes(c1)), perHalf(loadHalf(first, 0), loadHalf(second, 0)),
+                perHalf(loadHalf(first, 2), loadHalf(second, 2)))
+    }
+}
+#endif
 
 extension Q5_1Decoder: IntegerPartDecoder {
     @inline(__always)
