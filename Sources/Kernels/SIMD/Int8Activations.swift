@@ -330,8 +330,8 @@ func integerDotRows(_ w: WeightMatrix, _ rows: Range<Int>, _ x: UnsafePointer<Fl
         let k = xq.count - first, xs = xq.baseAddress! + first, y = out + first * w.rows
         for r in rows {
             let row = w.row(r)
-            // One token's rows are not prefetched: its product waits on memory less than the
-            // 8-token one, and asking ahead for it measured slower (tg64, 1 and 2 threads).
+            // One token's rows are not prefetched: asked for ahead, they measured slower (tg64
+            // on one and two threads, docs/kernels.md).
             if k > 1 { w.prefetchRowAhead(of: r) }
             var t = 0
             while k - t >= 4 {
@@ -481,11 +481,8 @@ extension Q5_0Decoder {
     @inline(__always)
     static func codesOfPair(_ row: UnsafeRawPointer, _ p: Int) -> PartPairCodes {
         let first = row + p &* bytes, second = first + bytes
-        let (n0, n1) = nibbleCodes(first + 6, second + 6)
-        let c0 = unsafeBitCast(n0, to: PackedBytes.self) | fifthBits(first.loadUnaligned(fromByteOffset: 2, as: UInt32.self))
-        let c1 = unsafeBitCast(n1, to: PackedBytes.self) | fifthBits(second.loadUnaligned(fromByteOffset: 2, as: UInt32.self))
         let d = perHalf(loadHalf(first, 0), loadHalf(second, 0))
-        return ((codeBytes(c0), codeBytes(c1)), d, -16 * d)
+        return (fiveBitCodes(first, second, bits: 2, nibbles: 6), d, -16 * d)
     }
 }
 
@@ -493,12 +490,18 @@ extension Q5_1Decoder {
     @inline(__always)
     static func codesOfPair(_ row: UnsafeRawPointer, _ p: Int) -> PartPairCodes {
         let first = row + p &* bytes, second = first + bytes
-        let (n0, n1) = nibbleCodes(first + 8, second + 8)
-        let c0 = unsafeBitCast(n0, to: PackedBytes.self) | fifthBits(first.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
-        let c1 = unsafeBitCast(n1, to: PackedBytes.self) | fifthBits(second.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
-        return ((codeBytes(c0), codeBytes(c1)), perHalf(loadHalf(first, 0), loadHalf(second, 0)),
+        return (fiveBitCodes(first, second, bits: 4, nibbles: 8), perHalf(loadHalf(first, 0), loadHalf(second, 0)),
                 perHalf(loadHalf(first, 2), loadHalf(second, 2)))
     }
+}
+
+/// Two Q5 blocks' codes: the nibbles of both (`nibbleCodes(_:_:)`), each with the fifth bits
+/// of its own block (the 4 bytes at offset `bits`; the nibbles at `nibbles`).
+@inline(__always)
+func fiveBitCodes(_ first: UnsafeRawPointer, _ second: UnsafeRawPointer, bits: Int, nibbles: Int) -> (SIMD32<UInt8>, SIMD32<UInt8>) {
+    let (n0, n1) = nibbleCodes(first + nibbles, second + nibbles)
+    return (codeBytes(unsafeBitCast(n0, to: PackedBytes.self) | fifthBits(first.loadUnaligned(fromByteOffset: bits, as: UInt32.self))),
+            codeBytes(unsafeBitCast(n1, to: PackedBytes.self) | fifthBits(second.loadUnaligned(fromByteOffset: bits, as: UInt32.self))))
 }
 #endif
 
