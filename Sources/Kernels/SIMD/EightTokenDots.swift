@@ -54,13 +54,15 @@ struct EightTokens {
                 quads[g &* 16 &+ 8 &+ t] = quad
             }
             for h in 0..<halves {
-                var codeSum: Int32 = 0
-                for k in 0..<16 { codeSum &+= Int32(x.codes[h &* 16 &+ k]) }
+                // 128 × the half-part's sum of codes: its four centring quads (−128 × each
+                // quad's sum) added and negated.
+                let q = x.centringQuads + 4 &* h
+                let centred = 0 &- (q[0] &+ q[1] &+ q[2] &+ q[3])
                 let scale = x.spreadScales[(h >> 1) &* 8 &+ (h & 1) &* 4]
                 for lane in stride(from: h &* 16 &+ t, to: h &* 16 &+ 16, by: 8) {
                     scales[lane] = scale
                     sums[lane] = x.sums[h]
-                    centring[lane] = codeSum &<< 7
+                    centring[lane] = centred
                 }
             }
         }
